@@ -1,0 +1,83 @@
+"""Shared bench helpers: timing, percentiles, serving the app with gunicorn, the table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0–100) of values (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def median_of(fn, runs: int = 3) -> float:
+    """Return the median wall time in seconds of calling fn() `runs` times."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served_app(workers: int = 2, threads: int = 1):
+    """Serve app:app with gunicorn on loopback; yield its base URL; stop it afterwards."""
+    port = free_port()
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads",
+           str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy())
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/api/v1/locate?lon=131.0031&lat=45.7711")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def machine() -> str:
+    """Return a one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores, {cpu}, {mem:.0f} GiB, Python {sys.version.split()[0]}"
+
+
+def print_table(title: str, rows: list[tuple]) -> None:
+    """Print a Markdown table: what, ours, baseline, target, met."""
+    print(f"\n### {title}\n")
+    print("| figure | gridgov | raw baseline (same run) | target | met |")
+    print("|---|---|---|---|---|")
+    for what, ours, base, target, met in rows:
+        print(f"| {what} | {ours} | {base} | {target} | {'yes' if met else 'NO'} |")

@@ -1,0 +1,1 @@
+"""Spatial primitives shared by the whole platform (no Flask here)."""

@@ -1,0 +1,58 @@
+"""Checking coordinates that come from callers before anything uses them."""
+
+from __future__ import annotations
+
+import math
+
+from gis.coords import CRS_NAMES
+from gis.errors import BadInput
+from gis.srid import LAT_RANGE, LON_RANGE
+
+
+def parse_number(name: str, raw: object) -> float:
+    """Return `raw` as a finite float, or raise BadInput naming the parameter."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise BadInput(f"缺少参数 {name}（missing parameter {name}）", "missing_parameter")
+    if isinstance(raw, bool):
+        raise BadInput(f"参数 {name} 不是数字（{name} is not a number）", "not_a_number")
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadInput(
+            f"参数 {name} 不是数字：{str(raw)[:40]!r}（{name} is not a number）", "not_a_number"
+        ) from None
+    if not math.isfinite(value):
+        raise BadInput(f"参数 {name} 必须是有限数（{name} must be finite）", "not_finite")
+    return value
+
+
+def parse_lonlat(lon_raw: object, lat_raw: object) -> tuple[float, float]:
+    """Return (lon, lat) as floats in range, or raise BadInput saying what is wrong."""
+    lon, lat = parse_number("lon", lon_raw), parse_number("lat", lat_raw)
+    check_range(lon, lat)
+    return lon, lat
+
+
+def in_range(lon: float, lat: float) -> bool:
+    """Return True when lon is in [-180, 180] and lat in [-90, 90]."""
+    return LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+
+
+def check_range(lon: float, lat: float) -> None:
+    """Raise BadInput when lon or lat is outside the range of real coordinates."""
+    if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
+        raise BadInput(f"经度 lon={lon} 超出范围 [-180, 180]", "out_of_range")
+    if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
+        raise BadInput(f"纬度 lat={lat} 超出范围 [-90, 90]", "out_of_range")
+
+
+def parse_crs(raw: object) -> str:
+    """Return the coordinate system name (default wgs84), or raise BadInput."""
+    if raw is None or raw == "":
+        return "wgs84"
+    crs = str(raw).strip().lower()
+    if crs not in CRS_NAMES:
+        raise BadInput(
+            f"不支持的坐标系 {str(raw)[:20]!r}，可用：{', '.join(CRS_NAMES)}", "bad_crs"
+        )
+    return crs

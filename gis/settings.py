@@ -1,0 +1,44 @@
+"""Settings from environment variables, all prefixed GRIDGOV_."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+PREFIX = "GRIDGOV_"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(PREFIX + name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; every field can be set as GRIDGOV_<FIELD NAME IN CAPITALS>."""
+
+    database_url: str = field(
+        default_factory=lambda: _env(
+            "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/gridgov"
+        )
+    )
+    test_database_url: str = field(
+        default_factory=lambda: _env(
+            "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/gridgov_test"
+        )
+    )
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("PORT", "5000")))
+    tile_url: str = field(default_factory=lambda: _env("TILE_URL", ""))
+    tile_attribution: str = field(default_factory=lambda: _env("TILE_ATTRIBUTION", ""))
+    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
+    demo_seed: int = field(default_factory=lambda: int(_env("DEMO_SEED", "230900")))
+    duplicate_radius_m: float = field(
+        default_factory=lambda: float(_env("DUPLICATE_RADIUS_M", "50"))
+    )
+    duplicate_hours: float = field(default_factory=lambda: float(_env("DUPLICATE_HOURS", "72")))
+    reopen_days: float = field(default_factory=lambda: float(_env("REOPEN_DAYS", "7")))
+
+
+def load() -> Settings:
+    """Return the settings read from the environment now."""
+    return Settings()

@@ -1,0 +1,100 @@
+"""Reading current grids as plain data: GeoJSON features, one grid with its neighbours."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import BadInput, NotFound
+from gis.srid import STORAGE
+from grids.hierarchy import level_of
+from grids.simplify import simplify_coverage
+
+_COLUMNS = """
+    g.code, g.name, g.kind, g.area_m2, g.households, g.population,
+    c.code AS community_code, c.name AS community_name,
+    s.code AS street_code, s.name AS street_name,
+    d.code AS district_code, d.name AS district_name,
+    g.valid_from, ST_AsBinary(g.geom) AS wkb
+"""
+_FROM = """
+    FROM grids g
+    JOIN communities c ON c.code = g.community_code
+    JOIN streets s ON s.code = c.street_code
+    JOIN districts d ON d.code = s.district_code
+    WHERE g.valid_to IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class GridFilter:
+    """Which current grids to read: by hierarchy code prefix and/or a WGS84 bbox."""
+
+    within: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def _where(f: GridFilter) -> tuple[str, dict]:
+    sql, params = "", {}
+    if f.within:
+        if level_of(f.within) not in ("district", "street", "community", "grid"):
+            raise BadInput(f"区划代码无效：{f.within[:20]!r}", "bad_code")
+        sql += " AND g.code LIKE :prefix"
+        params["prefix"] = f.within + "%"
+    if f.bbox:
+        sql += f" AND g.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE})"
+        params.update(dict(zip(("x0", "y0", "x1", "y1"), f.bbox, strict=True)))
+    return sql, params
+
+
+def grid_rows(session: Session, f: GridFilter = GridFilter()) -> list[dict]:
+    """Return current grids with hierarchy names and shapely geometry (EPSG:4326), by code."""
+    where, params = _where(f)
+    rows = session.execute(text(f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY g.code"), params)
+    out = []
+    for r in rows.mappings():
+        d = dict(r)
+        d["geom"] = shapely.from_wkb(bytes(d.pop("wkb")))
+        d["valid_from"] = d["valid_from"].isoformat()
+        out.append(d)
+    return out
+
+
+def feature_collection(rows: list[dict], simplify_m: float = 0.0) -> dict:
+    """Return rows as a GeoJSON FeatureCollection (lon/lat), simplified as a coverage."""
+    geoms = simplify_coverage([r["geom"] for r in rows], simplify_m, decimals=7)
+    features = []
+    for r, g in zip(rows, geoms, strict=True):
+        props = {k: v for k, v in r.items() if k != "geom"}
+        features.append(
+            {"type": "Feature", "id": r["code"], "properties": props,
+             "geometry": json.loads(shapely.to_geojson(g))}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def neighbours(session: Session, code: str) -> list[dict]:
+    """Return the current grids touching grid `code` (code, name), by code."""
+    rows = session.execute(
+        text(
+            "SELECT n.code, n.name FROM grids g JOIN grids n ON n.valid_to IS NULL "
+            "AND n.code <> g.code AND ST_Intersects(g.geom, n.geom) "
+            "WHERE g.valid_to IS NULL AND g.code = :code ORDER BY n.code"
+        ),
+        {"code": code},
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def grid_detail(session: Session, code: str) -> dict:
+    """Return one current grid (row as in grid_rows) with 'neighbours'; NotFound if unknown."""
+    if level_of(code) != "grid":
+        raise NotFound(f"网格代码应为 15 位数字：{code[:20]!r}", "grid_not_found")
+    rows = grid_rows(session, GridFilter(within=code))
+    if not rows:
+        raise NotFound(f"没有网格 {code}（no current grid with this code）", "grid_not_found")
+    return {**rows[0], "neighbours": neighbours(session, code)}

@@ -1,0 +1,93 @@
+"""Staff roles (with Chinese labels), hierarchy scopes and the personal-data permission."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from gis.errors import BadInput, DomainError
+
+DISPATCHER = "dispatcher"
+GRID_WORKER = "grid_worker"
+COMMUNITY_STAFF = "community_staff"
+DEPARTMENT_STAFF = "department_staff"
+SUPERVISOR = "supervisor"
+LEADER = "leader"
+ADMIN = "admin"
+
+LABELS: dict[str, str] = {
+    DISPATCHER: "调度员",
+    GRID_WORKER: "网格员",
+    COMMUNITY_STAFF: "社区工作人员",
+    DEPARTMENT_STAFF: "部门工作人员",
+    SUPERVISOR: "督导（街道/区）",
+    LEADER: "领导",
+    ADMIN: "管理员",
+}
+ALL: tuple[str, ...] = tuple(LABELS)
+
+PERSONAL_DATA = "personal_data"
+"""Permission: may see reporters' names and phones unmasked (reads are audited)."""
+PERSONAL_DATA_BY_DEFAULT: frozenset[str] = frozenset({ADMIN, DISPATCHER})
+
+SCOPE_LEVELS: dict[int, str] = {6: "district", 9: "street", 12: "community", 15: "grid"}
+_SCOPE_RE = re.compile(r"^[0-9]+$")
+
+
+class Forbidden(DomainError):
+    """The actor's role or scope does not allow the action (HTTP 403)."""
+
+    code = "forbidden"
+
+
+def label(role: str) -> str:
+    """Return the Chinese label of a role (the role name itself when unknown)."""
+    return LABELS.get(role, role)
+
+
+def check_role(role: str | None) -> str:
+    """Return `role` when it is a known role name, else raise BadInput."""
+    if role not in LABELS:
+        known = "、".join(f"{r}（{t}）" for r, t in LABELS.items())
+        raise BadInput(f"未知角色 {str(role)[:30]!r}；可选：{known}", "bad_role")
+    return role
+
+
+def check_scope(code: str | None) -> str | None:
+    """Return a scope code (None or '' = city-wide) when it has 6/9/12/15 digits, else BadInput."""
+    if code is None or code == "":
+        return None
+    if not _SCOPE_RE.match(code) or len(code) not in SCOPE_LEVELS:
+        raise BadInput(
+            f"管辖范围代码应为 6/9/12/15 位数字（区/街道/社区/网格）：{code[:20]!r}", "bad_scope"
+        )
+    return code
+
+
+def scope_level(code: str | None) -> str:
+    """Return 'city', 'district', 'street', 'community' or 'grid' for a scope code."""
+    return "city" if code is None else SCOPE_LEVELS.get(len(code), "unknown")
+
+
+def in_scope(user_scope: str | None, code: str | None) -> bool:
+    """Return True when hierarchy `code` lies inside `user_scope` (None = the whole city)."""
+    if user_scope is None:
+        return True
+    return code is not None and code.startswith(user_scope)
+
+
+def default_personal_data(role: str) -> bool:
+    """Return whether `role` sees personal data unless told otherwise (admin, dispatcher)."""
+    return role in PERSONAL_DATA_BY_DEFAULT
+
+
+def check_actor(
+    role: str, scope: str | None, allowed: Iterable[str], code: str | None = None
+) -> None:
+    """Raise Forbidden unless `role` is in `allowed` and `code` (when given) is in `scope`."""
+    allowed = tuple(allowed)
+    if role not in allowed:
+        names = "、".join(label(r) for r in allowed)
+        raise Forbidden(f"{label(role)}无权执行此操作（需要：{names}）")
+    if code is not None and not in_scope(scope, code):
+        raise Forbidden(f"{code} 不在您的管辖范围（{scope}）内")

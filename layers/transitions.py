@@ -1,0 +1,159 @@
+"""The demand state machine (派遣 → 处置 → 核查 → 结案 → 评价): who may do what, when."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import parse_crs, parse_lonlat
+from gis.coords import to_wgs84
+from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from layers import demands, events, workcal
+from layers.actions import ACTION_HANDLERS
+from layers.actors import Actor
+
+COORDINATORS = frozenset({"dispatcher", "community_staff", "supervisor", "admin"})
+RESIDENT_PROXIES = frozenset({"dispatcher", "admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which states an action starts from, where it leads (None: stays), who may take it."""
+
+    sources: frozenset[str]
+    target: str | None
+    who: str
+    note_required: bool = False
+
+
+def _r(sources: str, target: str | None, who: str, note: bool = False) -> Rule:
+    return Rule(frozenset(sources.split()), target, who, note)
+
+
+RULES: dict[str, Rule] = {
+    "dispatch": _r("received", "dispatched", "coordinator"),
+    "sign": _r("dispatched", "signed", "assignee"),
+    "return": _r("dispatched signed", "received", "assignee", note=True),
+    "resolve": _r("signed", "resolved", "assignee", note=True),
+    "verify": _r("resolved", "verified", "coordinator"),
+    "rework": _r("resolved verified", "signed", "coordinator", note=True),
+    "close": _r("verified", "closed", "coordinator"),
+    "rate": _r("closed", None, "resident"),
+    "reopen": _r("closed", "received", "resident", note=True),
+    "claim": _r("received dispatched", "signed", "claimer"),
+}
+
+
+def allowed_actions(state: str) -> list[str]:
+    """Return the actions that can start from `state`."""
+    return [a for a, r in RULES.items() if state in r.sources]
+
+
+def _is_assignee(actor: Actor, d: dict) -> bool:
+    if actor.role == "admin":
+        return True
+    if actor.role == "department_staff":
+        return d["assignee_department_code"] is not None and (
+            d["assignee_department_code"] == actor.department_code)
+    if d["assignee_user_id"] is not None:
+        return d["assignee_user_id"] == actor.user_id
+    return (d["assignee_community_code"] is not None
+            and actor.role in ("grid_worker", "community_staff") and actor.covers(d["grid_code"]))
+
+
+def _token_matches(d: dict, token: object) -> bool:
+    if not isinstance(token, str) or not d["follow_token_hash"]:
+        return False
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return hmac.compare_digest(digest, d["follow_token_hash"])
+
+
+def check_actor(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
+    """Raise Unauthorized/Forbidden unless `actor` may take an action of `rule` on `d`."""
+    if rule.who == "resident":
+        if _token_matches(d, body.get("follow_token")):
+            return
+        if actor.role in RESIDENT_PROXIES and actor.covers(d["grid_code"]):
+            return
+        raise Forbidden("需要该诉求的查询凭证（follow_token）", "bad_follow_token")
+    if not actor.is_staff:
+        raise Unauthorized("此操作需要工作人员登录（staff login required）")
+    if rule.who == "coordinator":
+        ok = actor.role in COORDINATORS and actor.covers(d["grid_code"])
+    elif rule.who == "assignee":
+        ok = _is_assignee(actor, d)
+    else:  # claimer
+        ok = actor.role == "department_staff" and actor.department_code is not None
+    if not ok:
+        raise Forbidden(f"角色 {actor.role} 无权对该诉求执行此操作（not allowed for this role "
+                        "or outside your scope）")
+
+
+def _lock(session: Session, code: str) -> dict:
+    row = session.execute(
+        text("SELECT id, code, state, grid_code, category_code, assignee_department_code, "
+             "assignee_user_id, assignee_community_code, follow_token_hash, overdue, "
+             "closed_at, rating_satisfaction FROM demands WHERE code = :c FOR UPDATE"),
+        {"c": code}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
+    return dict(row)
+
+
+def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
+    if not isinstance(body, dict):
+        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
+    if action not in RULES:
+        raise Invalid({"action": f"未知操作，可用：{', '.join(RULES)}"})
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise Invalid({"note": "应为不超过 2000 字的文本"})
+    return RULES[action], body, note.strip()
+
+
+def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
+          reopen_days: float = 7.0, now: datetime | None = None) -> dict:
+    """Take `action` on demand `code` as `actor`; return the demand after it.
+
+    The row is locked first, so of two conflicting transitions exactly one wins and the
+    other sees the new state and gets Conflict listing the allowed actions.
+    """
+    rule, body, note = _checked_body(action, body)
+    now = now or datetime.now(UTC)
+    d = _lock(session, code)
+    if d["state"] not in rule.sources:
+        err = Conflict(f"状态为 {d['state']} 的诉求不能执行 {action}", "illegal_transition")
+        err.allowed = allowed_actions(d["state"])
+        raise err
+    check_actor(rule, actor, d, body)
+    if rule.note_required and not note:
+        raise Invalid({"note": "此操作需要填写说明（a note is required）"})
+    if action == "reopen" and d["closed_at"] + timedelta(days=reopen_days) < now:
+        raise Conflict(f"结案超过 {reopen_days:g} 天，不能重新打开", "reopen_window_passed")
+    cal = workcal.day_rule(session, now.date())
+    changes, payload = ACTION_HANDLERS[action](session, d, actor, body, note, now, cal)
+    target = rule.target or d["state"]
+    sets = ", ".join(f"{k} = :{k}" for k in changes)
+    session.execute(text(f"UPDATE demands SET state = :state{', ' if sets else ''}{sets} "
+                         "WHERE id = :id"), {**changes, "state": target, "id": d["id"]})
+    lonlat = _actor_location(body)
+    events.append(session, d["id"], action, d["state"], target, actor, note, payload,
+                  at=now, lonlat=lonlat)
+    return demands.summary(session, d["id"])
+
+
+def _actor_location(body: dict) -> tuple[float, float] | None:
+    """Return the actor's WGS84 (lon, lat) sent with the action, if any."""
+    loc = body.get("location")
+    if loc is None:
+        return None
+    try:
+        lon, lat = parse_lonlat(loc.get("lon"), loc.get("lat"))
+        return to_wgs84(lon, lat, parse_crs(loc.get("crs")))
+    except (BadInput, AttributeError) as err:
+        raise Invalid({"location": str(err)}) from None

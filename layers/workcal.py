@@ -1,0 +1,71 @@
+"""The working calendar: deadlines in calendar hours or working days, and working hours.
+
+Times are stored in UTC and counted in Asia/Shanghai. Weekends are rest days unless the
+calendar_days table says otherwise (调休 working Saturdays, public holidays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+TZ = ZoneInfo("Asia/Shanghai")
+WORK_START, WORK_END = time(8, 30), time(17, 30)
+
+IsWorking = Callable[[date], bool]
+
+
+def day_rule(session: Session, start: date, days: int = 400) -> IsWorking:
+    """Return is_working(day) using calendar_days overrides from `start` for `days` days."""
+    rows = session.execute(
+        text("SELECT day, working FROM calendar_days WHERE day BETWEEN :a AND :b"),
+        {"a": start, "b": start + timedelta(days=days)},
+    ).all()
+    overrides = {d: w for d, w in rows}
+    return lambda d: overrides.get(d, d.weekday() < 5)
+
+
+def add_working_days(start: datetime, days: int, is_working: IsWorking) -> datetime:
+    """Return the UTC moment `days` working days after `start` (same local time of day)."""
+    local = start.astimezone(TZ)
+    day, at = local.date(), local.timetz().replace(tzinfo=None)
+    if not is_working(day):
+        at = WORK_END
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += is_working(day)
+    return datetime.combine(day, at, TZ).astimezone(start.tzinfo)
+
+
+def add_working_hours(start: datetime, hours: float, is_working: IsWorking) -> datetime:
+    """Return the UTC moment after `hours` of working time (08:30–17:30 on working days)."""
+    local = start.astimezone(TZ)
+    left = timedelta(hours=hours)
+    day = local.date()
+    cursor = local
+    for _ in range(1000):
+        if is_working(day):
+            open_at = datetime.combine(day, WORK_START, TZ)
+            close_at = datetime.combine(day, WORK_END, TZ)
+            begin = max(cursor, open_at)
+            if begin < close_at:
+                if begin + left <= close_at:
+                    return (begin + left).astimezone(start.tzinfo)
+                left -= close_at - begin
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, WORK_START, TZ)
+    raise ValueError("no working time found within 1000 days")
+
+
+def deadline(start: datetime, amount: int, unit: str, is_working: IsWorking) -> datetime:
+    """Return the deadline for a time limit of `amount` `unit` (hours | working_days)."""
+    if unit == "hours":
+        return start + timedelta(hours=amount)
+    if unit == "working_days":
+        return add_working_days(start, amount, is_working)
+    raise ValueError(f"unknown time-limit unit {unit!r}")

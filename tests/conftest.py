@@ -1,0 +1,67 @@
+"""Fixtures: a real PostGIS test database, migrated and loaded once; one rolled-back
+transaction per test."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis import migrate, settings
+from gis.db import make_engine
+from grids import demo
+from web import create_app
+
+TEST_URL = settings.load().test_database_url
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The test database (never the served one), at head, with the demo city committed."""
+    migrate.upgrade(TEST_URL)
+    eng = make_engine(TEST_URL)
+    with Session(eng) as s:
+        if not demo.has_grids(s):
+            demo.load(s, seed=settings.Settings().demo_seed)
+            s.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine):
+    """A connection inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection) -> sessionmaker[Session]:
+    """Sessions that commit to savepoints inside the test's transaction."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(session_factory) -> Session:
+    """A session inside the test's transaction."""
+    with session_factory() as s:
+        yield s
+
+
+@pytest.fixture
+def app(session_factory):
+    """The app wired to the test's transaction."""
+    return create_app(
+        {"TESTING": True, "SESSION_FACTORY": session_factory, "DATABASE_URL": TEST_URL}
+    )
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()

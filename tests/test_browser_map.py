@@ -1,0 +1,110 @@
+"""The grid map drawn by a real browser (headless Chromium), served from the committed demo city."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from gis import settings
+from web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver",
+)
+
+
+@pytest.fixture
+def live_url(engine):
+    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A headless Chromium driven through the system chromedriver (nothing is downloaded)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+EVIL = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+_RENDER_EVIL_POPUP = """
+const p = {code: "230903011999001", name: arguments[0], kind: arguments[0]};
+const box = document.createElement("div");
+box.innerHTML = GridMap.popupHtml(p) + GridMap.tooltipHtml(p);
+return [box.querySelector("img, script") === null,
+        box.querySelector(".grid-popup-title").textContent,
+        box.querySelector("strong").textContent];
+"""
+
+
+def _count_cells(driver) -> int:
+    return driver.execute_script("return document.querySelectorAll('path.grid-cell').length")
+
+
+def test_map_draws_every_grid_and_finds_one_by_code(live_url, browser, engine):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with engine.connect() as conn:
+        expected = conn.exec_driver_sql(
+            "SELECT count(*) FROM grids WHERE valid_to IS NULL").scalar_one()
+        code, name = conn.exec_driver_sql(
+            "SELECT code, name FROM grids WHERE valid_to IS NULL ORDER BY code LIMIT 1 OFFSET 400"
+        ).one()
+    browser.get(live_url + "/map")
+    WebDriverWait(browser, 30).until(lambda d: _count_cells(d) >= expected)
+    assert expected == 824
+    assert _count_cells(browser) == expected
+    assert browser.title == "七台河市网格化治理 · 网格地图"
+
+    box = browser.find_element(By.ID, "grid-search")
+    box.send_keys(code)
+    results = WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#grid-search-results button"))
+    assert code in results[0].text
+    results[0].click()
+    popup = WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .grid-popup"))
+    assert name in popup[0].text and code in popup[0].text
+    link = popup[0].find_element(By.TAG_NAME, "a").get_attribute("href")
+    assert link == f"{live_url}/grids/{code}"
+
+    assert browser.execute_script(_RENDER_EVIL_POPUP, EVIL) == [True, EVIL, EVIL]
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert resources and all(r.startswith(live_url + "/") for r in resources), resources
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+    browser.get(link)
+    WebDriverWait(browser, 30).until(lambda d: _count_cells(d) > 1)
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith(name)
+    neighbours = browser.find_elements(By.CSS_SELECTOR, "ul.neighbours li")
+    assert _count_cells(browser) == 1 + len(neighbours)

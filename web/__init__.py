@@ -1,0 +1,57 @@
+"""Flask application factory: one blueprint per area."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from gis import settings
+from gis.db import make_engine, make_sessionmaker
+from layers.rules import Rules
+from web.jsonout import JSONProvider
+
+
+class GridgovFlask(Flask):
+    """Flask with ISO 8601 JSON."""
+
+    json_provider_class = JSONProvider
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Return the configured app; `test_config` overrides settings (e.g. SESSION_FACTORY)."""
+    app = GridgovFlask(__name__)
+    conf = settings.load()
+    app.config.from_mapping(
+        GRIDGOV=conf,
+        SECRET_KEY=conf.secret_key or secrets.token_hex(32),
+        JSON_AS_ASCII=False,
+        DATABASE_URL=conf.database_url,
+        TILE_URL=conf.tile_url,
+        TILE_ATTRIBUTION=conf.tile_attribution,
+        RULES=Rules.from_settings(conf),
+    )
+    if test_config:
+        app.config.update(test_config)
+    if "SESSION_FACTORY" not in app.config:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.config["SESSION_FACTORY"] = make_sessionmaker(engine)
+
+    from web import auth, db, errors
+
+    db.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+
+    from web import api_demands  # noqa: F401  (routes on the api blueprint)
+    from web.api import bp as api_bp
+    from web.pages import bp as pages_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    from web.cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,44 @@
+"""The JSON API under /api/v1: thin adapters over grids/ and layers/."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from gis.checks import parse_crs, parse_number
+from grids import locate as locating
+from grids import queries
+from web import params
+from web.db import get_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/locate")
+def locate() -> Response:
+    """The grid, community, street and district of a point (lon, lat, crs)."""
+    lon = parse_number("lon", request.args.get("lon"))
+    lat = parse_number("lat", request.args.get("lat"))
+    crs = parse_crs(request.args.get("crs"))
+    return jsonify(locating.locate(get_session(), lon, lat, crs).as_dict())
+
+
+@bp.get("/grids")
+def grids() -> Response:
+    """Current grids as a GeoJSON FeatureCollection, filtered and optionally simplified."""
+    grid_filter = params.grid_filter(request.args)
+    simplify = params.simplify_metres(request.args.get("simplify"))
+    rows = queries.grid_rows(get_session(), grid_filter)
+    resp = jsonify(queries.feature_collection(rows, simplify))
+    resp.mimetype = "application/geo+json"
+    return resp
+
+
+@bp.get("/grids/<code>")
+def grid(code: str) -> Response:
+    """One grid as a GeoJSON Feature with its hierarchy and neighbouring grids."""
+    detail = queries.grid_detail(get_session(), code)
+    feature = queries.feature_collection([detail])["features"][0]
+    feature["properties"]["neighbours"] = detail["neighbours"]
+    resp = jsonify(feature)
+    resp.mimetype = "application/geo+json"
+    return resp
