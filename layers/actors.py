@@ -29,3 +29,12 @@ class Actor:
 
 
 RESIDENT = Actor()
+
+
+def for_user(user) -> Actor:
+    """Return the Actor for a staff user row (anything with the users table's attributes)."""
+    if user is None:
+        return RESIDENT
+    return Actor(role=user.role, user_id=user.id, name=user.display_name,
+                 scope=user.scope_code, department_code=user.department_code,
+                 personal_data=user.personal_data)

@@ -20,8 +20,8 @@ def append(session: Session, demand_id: int, action: str, from_state: str | None
         text(
             "INSERT INTO demand_events (demand_id, action, from_state, to_state, actor_user_id, "
             "actor_role, at, note, payload, geom) VALUES (:d, :a, :f, :t, :u, :r, "
-            "coalesce(:at, clock_timestamp()), :note, CAST(:p AS jsonb), "
-            f"CASE WHEN :x IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE}) END)"
+            "coalesce(CAST(:at AS timestamptz), clock_timestamp()), :note, CAST(:p AS jsonb), "
+            f"ST_SetSRID(ST_MakePoint(CAST(:x AS float8), CAST(:y AS float8)), {STORAGE}))"
         ),
         {"d": demand_id, "a": action, "f": from_state, "t": to_state, "u": actor.user_id,
          "r": actor.role, "at": at, "note": note, "p": json.dumps(payload or {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gis.errors import BadInput, DomainError
+from gis.errors import BadInput, Forbidden
 
 DISPATCHER = "dispatcher"
 GRID_WORKER = "grid_worker"
@@ -31,13 +31,7 @@ PERSONAL_DATA = "personal_data"
 PERSONAL_DATA_BY_DEFAULT: frozenset[str] = frozenset({ADMIN, DISPATCHER})
 
 SCOPE_LEVELS: dict[int, str] = {6: "district", 9: "street", 12: "community", 15: "grid"}
-_SCOPE_RE = re.compile(r"^[0-9]+$")
-
-
-class Forbidden(DomainError):
-    """The actor's role or scope does not allow the action (HTTP 403)."""
-
-    code = "forbidden"
+_SCOPE_RE = re.compile(r"[0-9]+")
 
 
 def label(role: str) -> str:
@@ -57,7 +51,7 @@ def check_scope(code: str | None) -> str | None:
     """Return a scope code (None or '' = city-wide) when it has 6/9/12/15 digits, else BadInput."""
     if code is None or code == "":
         return None
-    if not _SCOPE_RE.match(code) or len(code) not in SCOPE_LEVELS:
+    if not _SCOPE_RE.fullmatch(code) or len(code) not in SCOPE_LEVELS:
         raise BadInput(
             f"管辖范围代码应为 6/9/12/15 位数字（区/街道/社区/网格）：{code[:20]!r}", "bad_scope"
         )
@@ -90,4 +84,4 @@ def check_actor(
         names = "、".join(label(r) for r in allowed)
         raise Forbidden(f"{label(role)}无权执行此操作（需要：{names}）")
     if code is not None and not in_scope(scope, code):
-        raise Forbidden(f"{code} 不在您的管辖范围（{scope}）内")
+        raise Forbidden(f"{code} 不在您的管辖范围（{scope}）内", "out_of_scope")

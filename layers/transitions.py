@@ -73,25 +73,39 @@ def _token_matches(d: dict, token: object) -> bool:
     return hmac.compare_digest(digest, d["follow_token_hash"])
 
 
-def check_actor(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
-    """Raise Unauthorized/Forbidden unless `actor` may take an action of `rule` on `d`."""
+ROLES_FOR = {
+    "coordinator": COORDINATORS,
+    "assignee": frozenset({"admin", "department_staff", "grid_worker", "community_staff"}),
+    "claimer": frozenset({"department_staff"}),
+}
+
+
+def check_role(rule: Rule, actor: Actor) -> None:
+    """Raise Unauthorized/Forbidden unless the actor's role may ever take this action."""
+    if rule.who == "resident":
+        return
+    if not actor.is_staff:
+        raise Unauthorized("此操作需要工作人员登录（staff login required）")
+    if actor.role not in ROLES_FOR[rule.who]:
+        raise Forbidden(f"角色 {actor.role} 无权执行此操作（not allowed for this role）")
+
+
+def check_relation(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
+    """Raise Forbidden unless the actor stands in the right relation to this demand."""
     if rule.who == "resident":
         if _token_matches(d, body.get("follow_token")):
             return
         if actor.role in RESIDENT_PROXIES and actor.covers(d["grid_code"]):
             return
         raise Forbidden("需要该诉求的查询凭证（follow_token）", "bad_follow_token")
-    if not actor.is_staff:
-        raise Unauthorized("此操作需要工作人员登录（staff login required）")
     if rule.who == "coordinator":
-        ok = actor.role in COORDINATORS and actor.covers(d["grid_code"])
+        ok = actor.covers(d["grid_code"])
     elif rule.who == "assignee":
         ok = _is_assignee(actor, d)
     else:  # claimer
-        ok = actor.role == "department_staff" and actor.department_code is not None
+        ok = actor.department_code is not None
     if not ok:
-        raise Forbidden(f"角色 {actor.role} 无权对该诉求执行此操作（not allowed for this role "
-                        "or outside your scope）")
+        raise Forbidden("该诉求不在您的职责或管辖范围内（not yours or outside your scope）")
 
 
 def _lock(session: Session, code: str) -> dict:
@@ -120,17 +134,19 @@ def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
           reopen_days: float = 7.0, now: datetime | None = None) -> dict:
     """Take `action` on demand `code` as `actor`; return the demand after it.
 
-    The row is locked first, so of two conflicting transitions exactly one wins and the
-    other sees the new state and gets Conflict listing the allowed actions.
+    Order of checks: the role (401/403), then the state under a row lock (409 listing the
+    allowed actions; of two conflicting transitions exactly one wins), then the actor's
+    relation to this demand (403).
     """
     rule, body, note = _checked_body(action, body)
     now = now or datetime.now(UTC)
+    check_role(rule, actor)
     d = _lock(session, code)
     if d["state"] not in rule.sources:
         err = Conflict(f"状态为 {d['state']} 的诉求不能执行 {action}", "illegal_transition")
         err.allowed = allowed_actions(d["state"])
         raise err
-    check_actor(rule, actor, d, body)
+    check_relation(rule, actor, d, body)
     if rule.note_required and not note:
         raise Invalid({"note": "此操作需要填写说明（a note is required）"})
     if action == "reopen" and d["closed_at"] + timedelta(days=reopen_days) < now:

@@ -17,13 +17,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from gis.errors import BadInput, Conflict, NotFound
 from gis.models import Base
 from layers import roles
-from layers.actors import Actor
 
 LOG = logging.getLogger(__name__)
 HASHER = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{1,39}")
 _DUMMY_HASH: list[str] = []
 _SCOPE_TABLES = {
     6: "SELECT 1 FROM districts WHERE code = :c",
@@ -91,7 +90,7 @@ def _hash_token(token: str) -> str:
 def _check_name(name: str | None) -> str:
     """Return the normalised (lower-case) login name, else raise BadInput."""
     norm = (name or "").strip().lower()
-    if not _NAME_RE.match(norm):
+    if not _NAME_RE.fullmatch(norm):
         raise BadInput(
             f"用户名应为 2–40 位小写字母、数字或 _ . -（以字母或数字开头）：{str(name)[:40]!r}",
             "bad_name",
@@ -290,20 +289,6 @@ def list_users(session: Session) -> list[dict[str, Any]]:
     """Return every user as plain data, ordered by role then name."""
     rows = session.scalars(select(User).order_by(User.role, User.name)).all()
     return [as_dict(u) for u in rows]
-
-
-def to_actor(user: User | None) -> Actor:
-    """Return the layers.actors.Actor acting for `user` (the anonymous resident for None)."""
-    if user is None:
-        return Actor()
-    return Actor(
-        role=user.role,
-        user_id=user.id,
-        name=user.display_name,
-        scope=user.scope_code,
-        department_code=user.department_code,
-        personal_data=user.personal_data,
-    )
 
 
 def _demo_department(session: Session) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis import migrate, settings
 from gis.db import make_engine
 from grids import demo
+from layers import taxonomy, users
 from web import create_app
 
 TEST_URL = settings.load().test_database_url
@@ -23,7 +24,8 @@ def engine() -> Engine:
     with Session(eng) as s:
         if not demo.has_grids(s):
             demo.load(s, seed=settings.Settings().demo_seed)
-            s.commit()
+        taxonomy.load_taxonomy(s)
+        s.commit()
     yield eng
     eng.dispose()
 
@@ -65,3 +67,19 @@ def app(session_factory):
 def client(app):
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def staff(session):
+    """Make a staff user in the test transaction; return (user, Authorization headers)."""
+
+    def make(role: str, scope: str | None = None, department: str | None = None,
+             personal_data: bool | None = None):
+        name = f"t_{role}_{scope or 'city'}_{department or ''}"[:40]
+        user = users.create_user(session, name, role, "secret-pass-123", scope_code=scope,
+                                 department_code=department, personal_data=personal_data)
+        token = users.issue_token(session, name)
+        session.commit()
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -12,7 +12,6 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-import web.api_export  # noqa: F401  (registers the route until create_app imports it)
 from gis.errors import BadInput
 from grids.exporter import EXPORT_FIELDS, SHP_FIELDS, export_grids
 from grids.importer import import_grids

@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
 
-    from web import api_demands  # noqa: F401  (routes on the api blueprint)
+    from web import api_demands, api_export  # noqa: F401  (routes on the api blueprint)
     from web.api import bp as api_bp
     from web.pages import bp as pages_bp
 

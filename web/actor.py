@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from layers.actors import RESIDENT, Actor
+from layers.actors import Actor, for_user
 
 
 def current() -> Actor:
     """Return the logged-in or token-bearing staff member, or the anonymous resident."""
     from web.auth import current_actor
 
-    user = current_actor()
-    if user is None:
-        return RESIDENT
-    return Actor(role=user.role, user_id=user.id, name=user.name, scope=user.scope_code,
-                 department_code=user.department_code, personal_data=user.personal_data)
+    return for_user(current_actor())

@@ -31,8 +31,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from gis.errors import Forbidden
 from layers import roles, users
-from layers.actors import Actor
 from web.db import get_session
 
 LOG = logging.getLogger(__name__)
@@ -94,11 +94,6 @@ def current_actor() -> users.User | None:
     return actor
 
 
-def request_actor() -> Actor:
-    """Return the layers.actors.Actor of this request (the anonymous resident when none)."""
-    return users.to_actor(current_actor())
-
-
 def _json(status: int, code: str, message: str) -> Response:
     resp = jsonify({"error": {"code": code, "message": message}})
     resp.status_code = status
@@ -153,7 +148,7 @@ def require_scope(code: str | None) -> None:
     """Raise Forbidden (403) unless hierarchy `code` is inside the current actor's scope."""
     actor = current_actor()
     if actor is None or not roles.in_scope(actor.scope_code, code):
-        raise roles.Forbidden(f"{code} 不在您的管辖范围内")
+        raise Forbidden(f"{code} 不在您的管辖范围内", "out_of_scope")
 
 
 def _safe_next(target: str | None) -> str:
@@ -218,12 +213,6 @@ def _csrf_error(exc: CSRFError) -> Any:
     return Response(message, status=400, mimetype="text/plain")
 
 
-def _forbidden_error(exc: roles.Forbidden) -> Any:
-    if _is_api():
-        return _json(403, exc.code, str(exc))
-    return _forbidden(str(exc))
-
-
 def _stable_secret_key(app: Flask) -> None:
     """Keep one SECRET_KEY across workers and restarts when GRIDGOV_SECRET_KEY is unset."""
     conf = app.config.get("GRIDGOV")
@@ -264,6 +253,5 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_csrf_guard)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(roles.Forbidden, _forbidden_error)
     app.context_processor(lambda: {"current_actor": current_actor, "role_label": roles.label})
     app.register_blueprint(bp)

@@ -29,6 +29,7 @@ def db_downgrade(revision: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
+    from web.cli_demands import demands_cli, taxonomy_cli
     from web.cli_demo import demo_cli
     from web.cli_grids import grids_cli
     from web.cli_users import users_cli
@@ -37,3 +38,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(grids_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(demands_cli)
+    app.cli.add_command(taxonomy_cli)

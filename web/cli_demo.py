@@ -1,4 +1,4 @@
-"""`flask demo load`: the synthetic demo city."""
+"""`flask demo load`: the synthetic demo city, the standard taxonomy and one user per role."""
 
 from __future__ import annotations
 
@@ -6,20 +6,26 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from grids import demo
+from layers import taxonomy, users
+
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing when grids are already loaded.")
+@click.option("--if-empty", is_flag=True, help="Keep the grids when some are already loaded.")
 def demo_load(if_empty: bool) -> None:
-    """Load the demo city (824 synthetic grids, the real district outlines, the river)."""
-    from grids import demo
-
+    """Load the demo city (824 synthetic grids, real district outlines, the river), the
+    standard departments and categories, and one demo account per role."""
     factory = current_app.config["SESSION_FACTORY"]
     with factory() as session:
         if if_empty and demo.has_grids(session):
             click.echo("grids already loaded; demo city not loaded again")
-            return
-        summary = demo.load(session, seed=current_app.config["GRIDGOV"].demo_seed)
+        else:
+            click.echo(demo.load(session, seed=current_app.config["GRIDGOV"].demo_seed))
+        added = taxonomy.load_taxonomy(session)
+        accounts = users.create_demo_users(session)
         session.commit()
-    click.echo(summary)
+    click.echo(f"{added} departments/categories added")
+    for name, role, password in accounts:
+        click.echo(f"demo account  {name:<18} role {role:<18} password {password}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -25,8 +25,27 @@ def _json_error(status: int, code: str, message: str, **extra):
     return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
+PAGE_TEXT = {
+    400: ("请求有误", "请求内容有误，请检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("无权访问", "您没有执行此操作的权限。"),
+    404: ("未找到", "您访问的页面不存在。"),
+    405: ("方法不允许", "不支持此请求方法。"),
+    409: ("状态冲突", "该操作与当前状态冲突。"),
+    413: ("内容过大", "上传的内容超过限制。"),
+    429: ("请求过多", "请求过于频繁，请稍后再试。"),
+}
+
+
 def _is_api() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/open311/"))
+
+
+def error_page(status: int, message: str | None = None):
+    """Return a Chinese error page for `status` with an optional message."""
+    title, default = PAGE_TEXT.get(status, ("出错了", "服务暂时出现问题。"))
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default), status
 
 
 def init_app(app: Flask) -> None:
@@ -49,4 +68,6 @@ def init_app(app: Flask) -> None:
         if _is_api():
             code = (exc.name or "error").lower().replace(" ", "_")
             return _json_error(exc.code or 500, code, exc.description or exc.name)
+        if exc.code in PAGE_TEXT:
+            return error_page(exc.code)
         return exc

@@ -11,6 +11,7 @@ from gis.errors import NotFound
 from grids import mapdata
 from web import maps
 from web.db import get_session
+from web.errors import error_page
 
 bp = Blueprint("pages", __name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -74,7 +75,7 @@ def grid_page(code: str):
         grid = mapdata.grid_page(get_session(), code)
     except NotFound:
         message = f"没有编码为“{code[:40]}”的现行网格。"
-        return render_template("errors/404.html", message=message), 404
+        return error_page(404, message)
     grid["valid_from"] = _local_date(grid["valid_from"])
     parts = maps.render_parts(maps.grid_map(grid["features"], code, _links(), _basemap()))
     return render_template("grid.html", grid=grid, map=parts, area=_area(grid["area_m2"]))
