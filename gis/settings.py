@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 PREFIX = "GRIDGOV_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(name: str, default: str) -> str:
@@ -37,6 +39,9 @@ class Settings:
     )
     duplicate_hours: float = field(default_factory=lambda: float(_env("DUPLICATE_HOURS", "72")))
     reopen_days: float = field(default_factory=lambda: float(_env("REOPEN_DAYS", "7")))
+    media_dir: str = field(  # uploaded photos; outside the web root
+        default_factory=lambda: _env("MEDIA_DIR", str(REPO_ROOT / "var" / "media"))
+    )
 
 
 def load() -> Settings:

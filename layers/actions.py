@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gis.errors import Conflict, Invalid
 from layers import taxonomy, workcal
 from layers.actors import Actor
+from layers.candidates import responsible_member_ids
 from layers.dispatch_rule import assignee_columns, check_target, rule_target
 
 SATISFACTION = ("satisfied", "basic", "dissatisfied")
@@ -22,12 +23,20 @@ def dispatch(session: Session, d: dict, actor: Actor, body: dict, note: str, now
     """Send to the rule's target, or to the dispatcher's choice (an override needs a reason)."""
     rule = rule_target(session, d["grid_code"], taxonomy.category(session, d["category_code"]))
     target = check_target(session, body["to"]) if body.get("to") else rule
-    override = target != rule
+    override = not consistent_with_rule(session, d["code"], target, rule)
     if override and not note:
         raise Invalid({"note": "改派需说明理由（an override needs a reason）"})
     changes = {**assignee_columns(target), "dispatched_at": now,
                "sign_deadline": workcal.add_working_hours(now, 1, cal)}
     return changes, {"to": target, "rule": rule, "override": override}
+
+
+def consistent_with_rule(session: Session, code: str, target: dict, rule: dict) -> bool:
+    """Return True when `target` is what the rule asks for, or a member responsible for the
+    demand's grid or a neighbouring one in the rule's department."""
+    if "member" in target:
+        return target["member"] in responsible_member_ids(session, code)
+    return target == rule
 
 
 def sign(session, d, actor, body, note, now, cal) -> Result:

@@ -68,7 +68,7 @@ def present(row: dict, actor: Actor) -> dict:
     without the personal-data permission."""
     out = {k: v for k, v in row.items() if k not in ("id", "follow_token_hash")}
     if not actor.is_staff:
-        for key in PERSONAL + ("assignee_user_id",):
+        for key in PERSONAL + ("assignee_user_id", "assignee_member_id"):
             out.pop(key, None)
     elif not actor.personal_data:
         out["reporter_phone"] = mask_phone(out.get("reporter_phone"))

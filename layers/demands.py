@@ -96,6 +96,7 @@ SUMMARY_SQL = (
     "SELECT d.id, d.code, d.title, d.description, d.category_code, c.name AS category_name, "
     "d.state, d.source, ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, d.address, d.grid_code, "
     "d.assignee_department_code, d.assignee_user_id, d.assignee_community_code, "
+    "d.assignee_member_id, "
     "o.code AS duplicate_of, d.created_at, d.deadline, d.sign_deadline, d.dispatched_at, "
     "d.signed_at, d.resolved_at, d.verified_at, d.closed_at, d.overdue, d.escalation_level, "
     "d.rating_solved, d.rating_satisfaction, d.reporter_name, d.reporter_phone, "

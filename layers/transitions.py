@@ -108,10 +108,12 @@ def check_relation(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
         raise Forbidden("该诉求不在您的职责或管辖范围内（not yours or outside your scope）")
 
 
-def _lock(session: Session, code: str) -> dict:
+def lock(session: Session, code: str) -> dict:
+    """Return the demand row `code` locked FOR UPDATE; NotFound when unknown."""
     row = session.execute(
         text("SELECT id, code, state, grid_code, category_code, assignee_department_code, "
-             "assignee_user_id, assignee_community_code, follow_token_hash, overdue, "
+             "assignee_user_id, assignee_community_code, assignee_member_id, "
+             "follow_token_hash, overdue, "
              "closed_at, rating_satisfaction FROM demands WHERE code = :c FOR UPDATE"),
         {"c": code}).mappings().first()
     if row is None:
@@ -141,7 +143,7 @@ def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
     rule, body, note = _checked_body(action, body)
     now = now or datetime.now(UTC)
     check_role(rule, actor)
-    d = _lock(session, code)
+    d = lock(session, code)
     if d["state"] not in rule.sources:
         err = Conflict(f"状态为 {d['state']} 的诉求不能执行 {action}", "illegal_transition")
         err.allowed = allowed_actions(d["state"])
@@ -151,6 +153,13 @@ def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
         raise Invalid({"note": "此操作需要填写说明（a note is required）"})
     if action == "reopen" and d["closed_at"] + timedelta(days=reopen_days) < now:
         raise Conflict(f"结案超过 {reopen_days:g} 天，不能重新打开", "reopen_window_passed")
+    return perform(session, d, action, actor, body, note, now)
+
+
+def perform(session: Session, d: dict, action: str, actor: Actor, body: dict, note: str,
+            now: datetime) -> dict:
+    """Carry out a checked action on the locked demand row `d`; return the demand after it."""
+    rule = RULES[action]
     cal = workcal.day_rule(session, now.date())
     changes, payload = ACTION_HANDLERS[action](session, d, actor, body, note, now, cal)
     target = rule.target or d["state"]

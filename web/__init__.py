@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask
+from flask_compress import Compress
 
 from gis import settings
 from gis.db import make_engine, make_sessionmaker
@@ -41,15 +42,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import auth, db, errors
 
     db.init_app(app)
+    Compress(app)
     errors.init_app(app)
     auth.init_app(app)
 
-    from web import api_demands, api_export  # noqa: F401  (routes on the api blueprint)
+    # Route modules add views to the api blueprint; import them before it is registered.
+    from web import api_demands, api_export, api_members  # noqa: F401
     from web.api import bp as api_bp
+    from web.board_pages import bp as board_bp
+    from web.ledger_pages import bp as ledgers_bp
+    from web.open311 import bp as open311_bp
     from web.pages import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(board_bp)
+    app.register_blueprint(ledgers_bp)
+    app.register_blueprint(open311_bp)
 
     from web.cli import init_app as init_cli
 

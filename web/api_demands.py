@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request
 
 from gis.errors import Invalid
-from layers import demand_queries, demands, events, idempotency, taxonomy, transitions
+from layers import (
+    demand_queries,
+    demands,
+    events,
+    idempotency,
+    intake,
+    taxonomy,
+    transitions,
+)
 from layers.demand_input import check_new_demand
 from web import actor as acting
 from web import params
@@ -30,8 +38,8 @@ def create_demand() -> tuple[Response, int]:
     body = _body()
 
     def run() -> tuple[int, dict]:
-        created = demands.create_demand(session, check_new_demand(body), actor,
-                                        current_app.config["RULES"])
+        created = intake.file_demand(session, check_new_demand(body), actor,
+                                     current_app.config["RULES"])
         out = demand_queries.present(created, actor)
         out.update({k: created[k] for k in ("follow_token", "joined") if k in created})
         return 201, out

@@ -1,0 +1,40 @@
+"""Filing a demand (制单), then dispatching it at once when its category says so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from layers import candidates, demands, taxonomy, transitions
+from layers.actors import Actor
+from layers.demand_input import DemandInput
+from layers.escalation import SYSTEM
+from layers.rules import DEFAULT_RULES, Rules
+
+
+def file_demand(session: Session, data: DemandInput, actor: Actor,
+                rules: Rules = DEFAULT_RULES, now: datetime | None = None) -> dict:
+    """Create the demand; auto-dispatch categories go to the first responsible candidate."""
+    now = now or datetime.now(UTC)
+    created = demands.create_demand(session, data, actor, rules, now)
+    if created["state"] == "received":
+        dispatched = auto_dispatch(session, created["code"], now)
+        if dispatched is not None:
+            created.update({k: v for k, v in dispatched.items() if k in created})
+    return created
+
+
+def auto_dispatch(session: Session, code: str, now: datetime) -> dict | None:
+    """Dispatch a received demand of an auto-dispatch category to its first responsible
+    candidate, as the system; return the demand after it, or None when not applicable."""
+    d = transitions.lock(session, code)
+    if d["state"] != "received" or not taxonomy.category(session, d["category_code"])[
+            "auto_dispatch"]:
+        return None
+    ranked = [c for c in candidates.candidates(session, code, 5, now)["candidates"]
+              if c["responsible"]]
+    if not ranked:
+        return None
+    body = {"to": {"member": ranked[0]["member_id"]}}
+    return transitions.perform(session, d, "dispatch", SYSTEM, body, "自动派单", now)

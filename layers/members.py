@@ -1,0 +1,122 @@
+"""Grid members: the six kinds, their responsible grids, positions and workload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import parse_crs, parse_lonlat, parse_number
+from gis.coords import to_wgs84
+from gis.errors import BadInput, Invalid, NotFound
+from gis.srid import STORAGE
+
+KINDS: dict[str, str] = {
+    "grid_leader": "网格长",
+    "grid_worker": "专职网格员",
+    "professional": "专业网格员",
+    "part_time": "兼职网格员",
+    "rider": "流动网格员",
+    "volunteer": "志愿者",
+}
+MAX_ACCURACY_M = 200.0
+FUTURE_SLACK = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=30)
+
+
+def member(session: Session, member_id: int) -> dict:
+    """Return one member (without the position history); NotFound when unknown."""
+    row = session.execute(
+        text("SELECT id, kind, name, phone, department_code, organisation, platform, user_id, "
+             "on_duty, active, ST_X(position) AS lon, ST_Y(position) AS lat, position_at, "
+             "position_accuracy_m FROM members WHERE id = :id"), {"id": member_id}
+    ).mappings().first()
+    if row is None:
+        raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
+    return dict(row)
+
+
+def _reported_at(raw: object, now: datetime) -> datetime:
+    if raw in (None, ""):
+        return now
+    try:
+        at = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise Invalid({"time": "应为 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）"}) from None
+    if at.tzinfo is None:
+        raise Invalid({"time": "时间需带时区（include a UTC offset）"})
+    return at.astimezone(UTC)
+
+
+def check_position(body: object, now: datetime) -> tuple[float, float, str, float, datetime]:
+    """Return (lon, lat) in WGS84, the crs it came in, accuracy (m) and time; Invalid if bad."""
+    if not isinstance(body, dict):
+        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
+    errors: dict[str, str] = {}
+    try:
+        lon, lat = parse_lonlat(body.get("lon"), body.get("lat"))
+        crs = parse_crs(body.get("crs"))
+        lon, lat = to_wgs84(lon, lat, crs)
+    except BadInput as err:
+        errors["location"] = str(err)
+        lon = lat = 0.0
+        crs = "wgs84"
+    try:
+        accuracy = parse_number("accuracy", body.get("accuracy", MAX_ACCURACY_M))
+        if not 0 < accuracy <= MAX_ACCURACY_M:
+            errors["accuracy"] = f"定位精度应在 0–{MAX_ACCURACY_M:g} 米之间（too imprecise）"
+    except BadInput as err:
+        errors["accuracy"] = str(err)
+        accuracy = 0.0
+    at = _reported_at(body.get("time"), now)
+    if at > now + FUTURE_SLACK:
+        errors["time"] = "时间在未来（time is in the future）"
+    if errors:
+        raise Invalid(errors)
+    return lon, lat, crs, accuracy, at
+
+
+def _inside_city(session: Session, lon: float, lat: float) -> bool:
+    return bool(session.execute(
+        text(f"SELECT EXISTS (SELECT 1 FROM districts WHERE ST_Covers(boundary, "
+             f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE}))) OR EXISTS (SELECT 1 FROM grids "
+             f"WHERE valid_to IS NULL AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), "
+             f"{STORAGE})))"), {"x": lon, "y": lat}).scalar())
+
+
+def record_position(session: Session, member_id: int, body: object,
+                    now: datetime | None = None) -> dict:
+    """Store a member's reported position as latest and in the history; return the member.
+
+    Refused (Invalid, nothing written): outside the city, a future time, a time not newer
+    than the latest, accuracy worse than MAX_ACCURACY_M.
+    """
+    now = now or datetime.now(UTC)
+    lon, lat, crs, accuracy, at = check_position(body, now)
+    current = session.execute(
+        text("SELECT position_at FROM members WHERE id = :id FOR UPDATE"), {"id": member_id}
+    ).first()
+    if current is None:
+        raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
+    if current.position_at is not None and at <= current.position_at:
+        raise Invalid({"time": "早于或等于最新位置的时间（not newer than the latest）"})
+    if not _inside_city(session, lon, lat):
+        raise Invalid({"location": "位置不在七台河市内（outside the city）"})
+    point = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
+    params = {"id": member_id, "x": lon, "y": lat, "crs": crs, "acc": accuracy, "at": at}
+    session.execute(text(
+        "INSERT INTO member_positions (member_id, geom, input_crs, accuracy_m, reported_at) "
+        f"VALUES (:id, {point}, :crs, :acc, :at)"), params)
+    session.execute(text(
+        f"UPDATE members SET position = {point}, position_at = :at, position_accuracy_m = :acc "
+        "WHERE id = :id"), params)
+    return member(session, member_id)
+
+
+def set_on_duty(session: Session, member_id: int, on_duty: bool) -> None:
+    """Mark a member on or off duty."""
+    done = session.execute(text("UPDATE members SET on_duty = :d WHERE id = :id"),
+                           {"d": on_duty, "id": member_id}).rowcount
+    if not done:
+        raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
