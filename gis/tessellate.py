@@ -74,3 +74,20 @@ def reading_order(polys: list[Polygon], row_height: float) -> list[int]:
     return sorted(
         range(len(polys)), key=lambda i: (int((top - pts[i].y) // row_height), pts[i].x)
     )
+
+
+def node_coverage(cells: list[Polygon]) -> list[Polygon]:
+    """Return the cells rebuilt from their noded boundaries, so that neighbours share every
+    vertex (no T-junctions): their union then has no slivers or pinholes."""
+    lines = shapely.union_all(shapely.boundary(np.asarray(cells, dtype=object)))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    tree = shapely.STRtree(cells)
+    owned: list[list[Polygon]] = [[] for _ in cells]
+    for face in faces:
+        hits = tree.query(face, predicate="intersects")
+        if len(hits) == 0:
+            continue  # a hole between cells, outside every one
+        areas = shapely.area(shapely.intersection(np.take(cells, hits), face))
+        if areas.max() > 0:
+            owned[int(hits[int(np.argmax(areas))])].append(face)
+    return [polygon_parts(shapely.union_all(parts))[0] for parts in owned]

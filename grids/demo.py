@@ -8,7 +8,7 @@ grids, their names and populations, and the Wanbao river line are synthetic.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gis.coords import gcj02_to_wgs84
 from gis.srid import STORAGE
-from gis.tessellate import polygon_parts, reading_order, tessellate
+from gis.tessellate import node_coverage, polygon_parts, reading_order, tessellate
 from grids import store
 from grids.demo_names import COMMUNITY_WORDS
 from grids.hierarchy import DISTRICTS, STREETS
@@ -130,19 +130,35 @@ def _fill_district(city: City, code: str, core: Polygon, rng: np.random.Generato
             c_code = f"{s_code}{ci:03d}"
             c_name = words.pop() + "社区"
             city.communities[c_code] = c_name
-            cells = _ordered(tessellate(c_poly, n, rng), c_poly)
-            for gi, cell in enumerate(cells, start=1):
+            for gi, cell in enumerate(tessellate(c_poly, n, rng), start=1):
                 households = int(rng.integers(260, 620))
                 city.grids.append(
                     store.GridRow(
-                        code=f"{c_code}{gi:03d}",
-                        name=f"{c_name}第{gi}网格",
-                        geom=_to_lonlat(cell),
+                        code=f"{c_code}{gi:03d}",  # renumbered once the coverage is noded
+                        name=c_name,
+                        geom=cell,  # local frame until the coverage is noded
                         kind="专属网格" if rng.random() < 0.04 else "基础网格",
                         households=households,
                         population=int(round(households * rng.uniform(2.2, 2.8))),
                     )
                 )
+
+
+def _numbered(grids: list[store.GridRow]) -> list[store.GridRow]:
+    """Return the grids coded and named in official order within each community, in lon/lat."""
+    by_comm: dict[str, list[store.GridRow]] = {}
+    for g in grids:
+        by_comm.setdefault(g.code[:12], []).append(g)
+    out = []
+    for c_code, rows in by_comm.items():
+        union = shapely.union_all([r.geom for r in rows])
+        ordered = _ordered([r.geom for r in rows], union)
+        index = {id(geom): r for r, geom in ((r, r.geom) for r in rows)}
+        for gi, geom in enumerate(ordered, start=1):
+            row = index[id(geom)]
+            out.append(replace(row, code=f"{c_code}{gi:03d}", name=f"{row.name}第{gi}网格",
+                               geom=_to_lonlat(geom)))
+    return out
 
 
 def build_city(seed: int) -> City:
@@ -153,6 +169,9 @@ def build_city(seed: int) -> City:
     rng.shuffle(words)
     for code, core in _cores(city.districts).items():
         _fill_district(city, code, core, rng, words)
+    noded = node_coverage([g.geom for g in city.grids])
+    city.grids = _numbered([replace(g, geom=cell) for g, cell in
+                            zip(city.grids, noded, strict=True)])
     city.river = MultiLineString([LineString(RIVER_WGS84)])
     assert len(city.grids) == GRID_TOTAL, len(city.grids)
     return city

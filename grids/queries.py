@@ -98,3 +98,20 @@ def grid_detail(session: Session, code: str) -> dict:
     if not rows:
         raise NotFound(f"没有网格 {code}（no current grid with this code）", "grid_not_found")
     return {**rows[0], "neighbours": neighbours(session, code)}
+
+
+def district_outlines_from_grids(session: Session) -> dict:
+    """Return each district's outline as the union of its current grids (GeoJSON, lon/lat)."""
+    rows = session.execute(text(
+        "SELECT d.code, d.name, count(*) AS grids, sum(g.area_m2) AS area_m2, "
+        "ST_AsGeoJSON(ST_Union(g.geom), 7) AS geometry FROM grids g "
+        "JOIN districts d ON d.code = left(g.code, 6) WHERE g.valid_to IS NULL "
+        "GROUP BY d.code, d.name ORDER BY d.code"))
+    features = [
+        {"type": "Feature", "id": r.code,
+         "properties": {"code": r.code, "name": r.name, "grids": r.grids,
+                        "area_m2": r.area_m2, "derived_from": "grids"},
+         "geometry": json.loads(r.geometry)}
+        for r in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -25,6 +25,7 @@ _ELIGIBLE = ("((m.kind = 'professional' AND m.department_code = d.department_cod
 _FIELDS = (
     "m.id AS member_id, m.kind, m.name, m.department_code, m.on_duty, m.position_at, "
     "ST_Distance(m.position::geography, d.geom::geography) AS distance_m, "
+    "ST_X(m.position) AS lon, ST_Y(m.position) AS lat, "
     f"(SELECT count(*) FROM demands x WHERE x.assignee_member_id = m.id AND x.state IN {OPEN}) "
     "AS workload"
 )

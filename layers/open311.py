@@ -216,20 +216,13 @@ def service_notice(row: Mapping) -> str:
 
 
 def _media_urls(session: Session, ids: list[int]) -> dict[int, str]:
-    """Return the first photo URL per demand id when the photos layer is installed."""
+    """Return the first photo's (site-relative) URL per demand id, when it has photos."""
     try:
-        from layers import photos
+        from layers import photos  # the photo layer is optional for this view
     except ImportError:
         return {}
-    photos_for = getattr(photos, "photos_for", None)
-    found = photos_for(session, ids) if photos_for and ids else {}
-    urls: dict[int, str] = {}
-    for demand_id, items in (found.items() if isinstance(found, Mapping) else ()):
-        first = next(iter(items), None) if items else None
-        url = first.get("url") if isinstance(first, Mapping) else first
-        if url:
-            urls[demand_id] = str(url)
-    return urls
+    found = photos.photos_for(session, ids) if ids else {}
+    return {demand_id: items[0]["url"] for demand_id, items in found.items() if items}
 
 
 def present(row: Mapping, media_url: str | None = None) -> dict:

@@ -1,8 +1,9 @@
 """Open311 clients (API keys, stored as SHA-256) and the service requests they post (no Flask).
 
 A posted request becomes a demand through the ordinary intake (check_new_demand →
-create_demand); first/last name and phone are kept only as the reporter's personal data and
-never returned. email, device_id, account_id, attributes and media_url are not stored.
+intake.file_demand, which auto-dispatches where the category says so). First/last name and
+phone are kept only as the reporter's personal data and never returned; email, device_id,
+account_id, attributes and media_url are not stored.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Forbidden, Invalid
 from grids.hierarchy import level_of
-from layers import demands, open311, taxonomy
+from layers import intake, open311, taxonomy
 from layers.actors import Actor
 from layers.demand_input import check_new_demand
 from layers.rules import DEFAULT_RULES, Rules
@@ -137,8 +138,8 @@ def create_request(session: Session, form: Mapping[str, str], rules: Rules = DEF
     category = taxonomy.small_class(session, code)
     with _spec_field_names():
         data = check_new_demand(demand_body(form, category))
-        created = demands.create_demand(session, data, Actor(name=f"Open311 {client}"),
-                                        rules, now)
+        created = intake.file_demand(session, data, Actor(name=f"Open311 {client}"),
+                                     rules, now)
     notice = open311.service_notice({"duplicate_of": created.get("joined"), **category})
     return [{"service_request_id": created["code"], "service_notice": notice,
              "account_id": None}]

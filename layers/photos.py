@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import Invalid
-from layers import demands, transitions
+from layers import intake, transitions
 from layers.actors import Actor
 from layers.demand_input import DemandInput, check_new_demand
 from layers.photo_files import Photo, PhotoRefused, PhotoStore, decode
@@ -105,9 +105,10 @@ def _event_id(session: Session, demand_id: int, action: str | None = None) -> in
 def create_demand_with_photos(session: Session, store: PhotoStore, body: object,
                               raws: list[bytes], actor: Actor,
                               rules: Rules = DEFAULT_RULES) -> dict:
-    """Check and write a new demand with its 'before' photos; return its summary + `photos`."""
+    """Check and file a new demand (intake.file_demand) with its 'before' photos; return its
+    summary with `photos` added."""
     data, photos = check_intake(body, raws)
-    created = demands.create_demand(session, data, actor, rules)
+    created = intake.file_demand(session, data, actor, rules)
     event = _event_id(session, created["id"], "create") if photos else None
     created["photos"] = save(session, store, created["id"], photos, "before", event)
     return created

@@ -3,6 +3,7 @@
 import shapely
 from sqlalchemy import text
 
+from gis.tessellate import reading_order
 from grids import demo
 from grids.hierarchy import STREETS
 
@@ -69,18 +70,18 @@ def test_municipal_government_is_in_taoshan_and_the_river_crosses_it(session):
         "WHERE g.valid_to IS NULL AND r.name = '万宝河' AND r.synthetic") > 5
 
 
-def test_grids_are_numbered_from_the_north_west(session):
+def test_grids_are_numbered_west_to_east_in_rows_north_to_south(session):
     rows = session.execute(text(
-        "SELECT community_code, code, ST_Y(ST_PointOnSurface(geom)), sqrt(area_m2) "
-        "FROM grids WHERE valid_to IS NULL ORDER BY code")).all()
+        "SELECT community_code, ST_AsBinary(geom) FROM grids WHERE valid_to IS NULL "
+        "ORDER BY code")).all()
     by_comm: dict[str, list] = {}
-    for comm, _code, y, side in rows:
-        by_comm.setdefault(comm, []).append((y, side))
+    for comm, wkb in rows:
+        by_comm.setdefault(comm, []).append(demo._to_local(shapely.from_wkb(bytes(wkb))))
     for comm, cells in by_comm.items():
-        first_y, last_y = cells[0][0], cells[-1][0]
-        row_deg = max(s for _, s in cells) / 111_000 * 1.5
-        assert first_y >= max(y for y, _ in cells) - row_deg, comm
-        assert first_y > last_y, comm
+        row_height = (shapely.union_all(cells).area / len(cells)) ** 0.5
+        assert reading_order(cells, row_height) == list(range(len(cells))), comm
+        top = max(c.representative_point().y for c in cells)
+        assert cells[0].representative_point().y > top - row_height, comm
 
 
 def test_households_population_and_area_are_plausible(session):
@@ -118,3 +119,12 @@ def test_demo_load_if_empty_does_nothing_when_grids_exist(app, session):
     result = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0 and "already" in result.output
     assert _scalar(session, "SELECT count(*) FROM grid_sources") == sources
+
+
+def test_grids_of_each_district_union_without_pinholes(session):
+    rows = session.execute(text(
+        "SELECT left(code, 6), ST_NumGeometries(ST_Union(geom)), "
+        "ST_NumInteriorRings(ST_GeometryN(ST_Union(geom), 1)) FROM grids "
+        "WHERE valid_to IS NULL GROUP BY 1")).all()
+    assert len(rows) == 4
+    assert all(parts == 1 and holes == 0 for _, parts, holes in rows), rows

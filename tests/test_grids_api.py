@@ -70,3 +70,15 @@ def test_bad_filters_are_400(client):
         r = client.get(f"/api/v1/grids?{q}")
         assert r.status_code == 400, q
         assert r.get_json()["error"]["message"], q
+
+
+def test_district_outlines_are_the_union_of_their_grids(client, session):
+    body = client.get("/api/v1/districts/outlines").get_json()
+    by_code = {f["id"]: f for f in body["features"]}
+    assert set(by_code) == {"230902", "230903", "230904", "230921"}
+    taoshan = by_code["230903"]
+    assert taoshan["properties"]["grids"] == _count(session, "230903")
+    outline = shape(taoshan["geometry"])
+    grids = client.get("/api/v1/grids?district=230903").get_json()["features"]
+    assert outline.is_valid
+    assert abs(outline.area - sum(shape(f["geometry"]).area for f in grids)) < 1e-9

@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TILE_URL=conf.tile_url,
         TILE_ATTRIBUTION=conf.tile_attribution,
         RULES=Rules.from_settings(conf),
+        MEDIA_DIR=conf.media_dir,
     )
     if test_config:
         app.config.update(test_config)
@@ -51,14 +52,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import bp as api_bp
     from web.board_pages import bp as board_bp
     from web.ledger_pages import bp as ledgers_bp
+    from web.media import bp as media_bp
     from web.open311 import bp as open311_bp
     from web.pages import bp as pages_bp
+    from web.staff_pages import bp as staff_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(ledgers_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(staff_bp)
 
     from web.cli import init_app as init_cli
 

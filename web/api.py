@@ -42,3 +42,11 @@ def grid(code: str) -> Response:
     resp = jsonify(feature)
     resp.mimetype = "application/geo+json"
     return resp
+
+
+@bp.get("/districts/outlines")
+def district_outlines() -> Response:
+    """Each district's outline derived from its current grids, as GeoJSON."""
+    resp = jsonify(queries.district_outlines_from_grids(get_session()))
+    resp.mimetype = "application/geo+json"
+    return resp

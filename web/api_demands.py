@@ -4,49 +4,42 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
-from gis.errors import Invalid
 from layers import (
     demand_queries,
     demands,
     events,
     idempotency,
-    intake,
+    photo_files,
+    photos,
     taxonomy,
     transitions,
 )
-from layers.demand_input import check_new_demand
 from web import actor as acting
-from web import params
+from web import params, uploads
 from web.api import bp
 from web.db import get_session
-
-
-def _body() -> dict:
-    """Return the request body from JSON or a form; Invalid when JSON is malformed."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if body is None:
-            raise Invalid({"body": "JSON 无法解析（malformed JSON）"})
-        return body
-    return request.form.to_dict()
+from web.media import media_dir
 
 
 @bp.post("/demands")
 def create_demand() -> tuple[Response, int]:
-    """Take in a demand (anyone may); Idempotency-Key makes retries safe."""
+    """Take in a demand (anyone may): JSON, or multipart with up to 9 'before' `photos`;
+    Idempotency-Key makes retries safe."""
     session, actor = get_session(), acting.current()
-    body = _body()
+    body, raws = uploads.request_body(), uploads.photo_bytes()
 
     def run() -> tuple[int, dict]:
-        created = intake.file_demand(session, check_new_demand(body), actor,
-                                     current_app.config["RULES"])
+        created = photos.create_demand_with_photos(session, store, body, raws, actor,
+                                                   current_app.config["RULES"])
         out = demand_queries.present(created, actor)
         out.update({k: created[k] for k in ("follow_token", "joined") if k in created})
         return 201, out
 
-    status, out = idempotency.once(session, request.headers.get("Idempotency-Key"),
-                                   request.get_data(), run, current_app.json.dumps)
-    session.commit()
+    with photo_files.staged(media_dir()) as store:  # files removed unless committed
+        status, out = idempotency.once(session, request.headers.get("Idempotency-Key"),
+                                       uploads.fingerprint(body, raws), run,
+                                       current_app.json.dumps)
+        session.commit()
     return jsonify(out), status
 
 
@@ -74,18 +67,22 @@ def demand(code: str) -> Response:
                    for e in history]
     out["events"] = history
     out["allowed_actions"] = transitions.allowed_actions(row["state"])
+    out["photos"] = photos.photos_for(session, [row["id"]])[row["id"]]
     session.commit()
     return jsonify(out)
 
 
 @bp.post("/demands/<code>/transitions")
 def transition(code: str) -> Response:
-    """Take one action on a demand; the state machine decides whether it is allowed."""
+    """Take one action on a demand (JSON, or multipart with `photos`: 'after' on resolve,
+    else 'progress'); the state machine decides whether it is allowed."""
     session, actor = get_session(), acting.current()
-    body = _body()
-    after = transitions.apply(session, code, body.get("action") if isinstance(body, dict)
-                              else None, actor, body, current_app.config["RULES"].reopen_days)
-    session.commit()
+    body, raws = uploads.request_body(), uploads.photo_bytes()
+    action = body.get("action") if isinstance(body, dict) else None
+    with photo_files.staged(media_dir()) as store:
+        after = photos.apply_with_photos(session, store, code, action, actor, body, raws,
+                                         current_app.config["RULES"].reopen_days)
+        session.commit()
     return jsonify(demand_queries.present(after, actor))
 
 

@@ -1,12 +1,16 @@
-"""`flask demands escalate`, `flask taxonomy load`: the service list's commands."""
+"""`flask demands escalate|import`, `flask taxonomy load`: the service list's commands."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from tqdm import tqdm
 
-from layers import escalation, taxonomy
+from layers import demand_import, escalation, taxonomy
 
 demands_cli = AppGroup("demands", help="诉求 Demands.")
 taxonomy_cli = AppGroup("taxonomy", help="部门与分类 Departments and categories.")
@@ -19,6 +23,40 @@ def escalate() -> None:
         changed = escalation.escalate_overdue(session)
         session.commit()
     click.echo(f"{changed} demands flagged or escalated")
+
+
+@demands_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
+              help="文件列名映射，如 --map title=标题 (repeatable).")
+@click.option("--skip-bad", is_flag=True, help="跳过有误的行，导入其余行。")
+@click.option("--encoding", default="utf-8", show_default=True, help="CSV 编码，如 gbk。")
+def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encoding: str) -> None:
+    """Import demand history from a CSV/XLSX file, all rows or none (--skip-bad: good rows)."""
+    with current_app.config["SESSION_FACTORY"]() as session, \
+            tqdm(total=0, unit="rows", unit_scale=True, file=sys.stderr) as bar:
+        try:
+            report = demand_import.import_file(
+                session, file, demand_import.parse_mapping(mapping), skip_bad, encoding, bar)
+        except demand_import.BadRows as err:
+            bar.close()
+            _list_bad(err.report)
+            raise click.ClickException(str(err)) from None
+        except demand_import.BadInput as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+    _list_bad(report)
+    click.echo(f"{report.imported} demands imported from {file.name}")
+
+
+def _list_bad(report: demand_import.ImportReport) -> None:
+    """Print the bad rows (at most 50) and how many there were, on stderr."""
+    for line in report.bad:
+        click.echo(line, err=True)
+    if report.bad_count > len(report.bad):
+        click.echo(f"… and {report.bad_count - len(report.bad)} more bad rows", err=True)
+    if report.bad_count:
+        click.echo(f"{report.bad_count} bad rows", err=True)
 
 
 @taxonomy_cli.command("load")

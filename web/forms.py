@@ -10,14 +10,15 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from layers.demand_input import SOURCES
 
 CRS_LABELS = [
-    ("wgs84", "WGS84（GPS 原始坐标）"),
-    ("gcj02", "GCJ-02（高德、腾讯地图）"),
-    ("bd09", "BD-09（百度地图）"),
+    SelectChoice("wgs84", "WGS84（GPS 原始坐标）"),
+    SelectChoice("gcj02", "GCJ-02（高德、腾讯地图）"),
+    SelectChoice("bd09", "BD-09（百度地图）"),
 ]
 BODY_FIELDS = ("title", "description", "category", "lon", "lat", "crs", "grid_code", "address",
                "source", "reporter_name", "reporter_phone")
@@ -37,7 +38,8 @@ class DemandForm(FlaskForm):
     crs = SelectField("坐标系", choices=CRS_LABELS, default="wgs84")
     grid_code = StringField("网格编码", validators=[Optional(), Length(max=15)])
     address = StringField("地址", validators=[Length(max=300)])
-    source = SelectField("来源", choices=list(SOURCES.items()), default="grid_visit")
+    source = SelectField("来源", choices=[SelectChoice(k, v) for k, v in SOURCES.items()],
+                         default="grid_visit")
     reporter_name = StringField("反映人姓名", validators=[Length(max=50)])
     reporter_phone = StringField("反映人电话", validators=[Length(max=20)])
     photos = MultipleFileField("照片（JPEG/PNG/WebP，每张不超过 10 MB，最多 9 张）")
@@ -46,12 +48,12 @@ class DemandForm(FlaskForm):
     def set_categories(self, categories: list[dict]) -> None:
         """Offer the active small classes (小类) grouped under their big class (大类)."""
         names = {c["code"]: c["name"] for c in categories if c["parent_code"] is None}
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for c in categories:
-            if c["parent_code"] is not None and c["active"]:
-                label = names.get(c["parent_code"], c["parent_code"])
-                groups.setdefault(label, []).append((c["code"], f"{c['code']} {c['name']}"))
-        self.category.choices = groups
+        small = sorted((c for c in categories if c["parent_code"] is not None and c["active"]),
+                       key=lambda c: (c["parent_code"], c["code"]))
+        self.category.choices = [SelectChoice("", "请选择分类…")] + [
+            SelectChoice(c["code"], f"{c['code']} {c['name']}",
+                         optgroup=names.get(c["parent_code"], c["parent_code"]))
+            for c in small]
 
     def body(self) -> dict:
         """Return the form's values as the intake body that the API takes."""

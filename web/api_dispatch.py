@@ -1,0 +1,35 @@
+"""Dispatch routes on the API blueprint: the dispatcher's queue of demands waiting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, jsonify, request
+
+from gis.errors import Invalid
+from layers import dispatch_queue
+from web import actor as acting
+from web.api import bp
+from web.api_members import COORDINATORS
+from web.auth import roles_required
+from web.db import get_session
+
+MAX_LIMIT = 500
+
+
+def _limit(raw: str) -> int:
+    """Return the `limit` parameter (1–500) or raise Invalid."""
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise Invalid({"limit": f"应为 1–{MAX_LIMIT} 的整数"})
+    return int(raw)
+
+
+@bp.get("/dispatch/queue")
+@roles_required(*COORDINATORS)
+def dispatch_queue_view() -> Response:
+    """Demands waiting for dispatch in the actor's scope (urgent, overdue, oldest first)."""
+    limit = _limit(request.args.get("limit", "100"))
+    session, actor, now = get_session(), acting.current(), datetime.now(UTC)
+    items = dispatch_queue.queue(session, actor, limit, now)
+    return jsonify({"now": now, "scope": actor.scope, "limit": limit,
+                    "waiting": dispatch_queue.waiting(session, actor), "demands": items})

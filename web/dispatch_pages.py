@@ -1,0 +1,54 @@
+"""The dispatcher's page (派单调度): the waiting queue beside a map, candidates, one-click assign."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from grids import mapdata
+from web import maps
+from web.api_members import COORDINATORS
+from web.auth import roles_required
+from web.db import get_session
+from web.dispatch_map import dispatch_map
+
+bp = Blueprint("dispatch", __name__)
+POLL_MS = 10_000
+CANDIDATE_LIMIT = 9
+_CODE_SLOT = "__code__"
+
+
+def _config() -> dict:
+    """Return the URLs (with a '__code__' slot) and timings dispatch.js needs."""
+    return {
+        "queueUrl": url_for("api.dispatch_queue_view"),
+        "candidatesUrl": url_for("api.demand_candidates", code=_CODE_SLOT),
+        "transitionsUrl": url_for("api.transition", code=_CODE_SLOT),
+        "gridApiUrl": url_for("api.grid", code=_CODE_SLOT),
+        "gridPageUrl": url_for("pages.grid_page", code=_CODE_SLOT),
+        "demandPageUrl": url_for("staff.demand_page", code=_CODE_SLOT),
+        "pollMs": POLL_MS,
+        "candidateLimit": CANDIDATE_LIMIT,
+    }
+
+
+def _links() -> maps.MapLinks:
+    """Return the app's URLs for the map builder (static files, grid pages)."""
+    return maps.MapLinks(static=lambda path: url_for("static", filename=path),
+                         grid_url=url_for("pages.grid_page", code=_CODE_SLOT))
+
+
+def _basemap() -> maps.Basemap:
+    """Return the configured basemap (no tile layer when GRIDGOV_TILE_URL is unset)."""
+    return maps.Basemap(url=current_app.config.get("TILE_URL") or "",
+                        attribution=current_app.config.get("TILE_ATTRIBUTION") or "")
+
+
+@bp.get("/dispatch")
+@roles_required(*COORDINATORS)
+def dispatch_page():
+    """The queue of demands waiting for dispatch beside a map (coordinator roles only)."""
+    session = get_session()
+    m = dispatch_map(mapdata.district_outlines(session), mapdata.river_lines(session),
+                     _config(), _links(), _basemap())
+    return render_template("dispatch.html", map=maps.render_parts(m),
+                           candidate_limit=CANDIDATE_LIMIT, poll_s=POLL_MS // 1000)
