@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis.errors import BadInput
+
 
 def make_engine(url: str) -> Engine:
-    """Return a pooled engine for `url` (a postgresql+psycopg URL)."""
+    """Return a pooled engine for `url` (a postgresql+psycopg URL); text parameters holding
+    NUL are refused with BadInput (PostgreSQL text cannot store them)."""
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list | tuple) and any(_has_nul(v) for v in value)
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, executemany) -> None:
+    """Raise BadInput before a statement whose text parameters contain NUL characters."""
+    rows = parameters if executemany else [parameters]
+    for row in rows or ():
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(_has_nul(v) for v in values):
+            raise BadInput("文本不能含有空字符（text must not contain NUL characters）",
+                           "nul_character")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -139,7 +139,7 @@ def select_fields(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     for name in FIELDS:
         column = mapping.get(name, name)
         if column in frame.columns:
-            columns[name] = frame[column].fillna("").astype("str").str.strip()
+            columns[name] = frame[column].str.strip()
         elif name in REQUIRED or name in mapping:
             raise BadInput(f"缺少列 {column!r}（missing column; map it with --map "
                            f"{name}=列名）", "missing_column")
@@ -159,14 +159,17 @@ def _write(session: Session, rows: pd.DataFrame, note: str, now: datetime,
     grid_ids = pd.Series(dict(session.execute(
         text("SELECT code, id FROM grids WHERE valid_to IS NULL")).all()))
     ids = write.reserve_ids(session, len(rows))
-    table = write.demand_table(rows, ids, codes, grid_ids.reindex(rows["grid_code"]).to_numpy(),
-                               due)
+    gids = grid_ids.reindex(rows["grid_code"]).to_numpy()
+    chunks = [slice(i, i + write.CHUNK) for i in range(0, len(rows), write.CHUNK)]
     if progress is not None:
         progress.set_description("写入 writing")
-    write.copy_table(session, f"COPY demands ({', '.join(write.DEMAND_COLUMNS)}) FROM STDIN "
-                     "(FORMAT csv)", table, progress)
-    write.copy_table(session, f"COPY demand_events ({', '.join(write.EVENT_COLUMNS)}) FROM "
-                     "STDIN (FORMAT csv)", write.event_table(ids, rows, now, note), None)
+    write.copy_tables(session, f"COPY demands ({', '.join(write.DEMAND_COLUMNS)}) FROM STDIN "
+                      "(FORMAT csv)", (write.demand_table(rows.iloc[c], ids[c], codes[c],
+                                                          gids[c], due[c]) for c in chunks),
+                      progress)
+    write.copy_tables(session, f"COPY demand_events ({', '.join(write.EVENT_COLUMNS)}) FROM "
+                      "STDIN (FORMAT csv)", (write.event_table(ids[c], rows.iloc[c], now, note)
+                                             for c in chunks), None)
 
 
 def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: bool = False,

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -79,8 +81,16 @@ def _choices(frame: pd.DataFrame, problems: Problems, categories: pd.DataFrame) 
                  "state 应为 received 或 closed（unknown state）")
 
 
+def to_floats(col: pd.Series) -> np.ndarray:
+    """Return text as float64 (NaN where not a number); Arrow's cast first, pandas if it fails."""
+    try:
+        return pc.cast(pa.array(col), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _number(col: pd.Series, name: str, low: float, high: float, problems: Problems) -> np.ndarray:
-    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = to_floats(col)
     problems.add(col == "", f"{name} 必填（required）")
     problems.add((col != "") & ~np.isfinite(values), f"{name} 不是有限数字（not a number）")
     problems.add(np.isfinite(values) & ((values < low) | (values > high)),
@@ -97,8 +107,7 @@ def parse_times(col: pd.Series) -> np.ndarray:
         parsed[retry] = pd.to_datetime(cleaned[retry], format="mixed", errors="coerce", utc=True)
     out = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
     naive = ~cleaned.str.contains(_AWARE, regex=True).to_numpy(dtype=bool)
-    out[naive] -= LOCAL_OFFSET
-    return out
+    return np.where(naive, out - LOCAL_OFFSET, out)
 
 
 def _times(frame: pd.DataFrame, problems: Problems, now: datetime) -> tuple[np.ndarray, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from typing import Protocol
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -59,9 +61,13 @@ def assign_codes(session: Session, codes: pd.Series, created: np.ndarray) -> np.
              "+ EXCLUDED.last RETURNING day, last"),
         {"d": days.astype(object).tolist(), "n": counts.tolist()}).all()
     last = dict(rows)
-    for day, start, count in zip(days.astype(object), first, counts, strict=True):
-        numbers = np.arange(last[day] - count + 1, last[day] + 1)
-        out[todo[start:start + count]] = [f"QTH-{day:%Y%m%d}-{n:04d}" for n in numbers]
+    group = np.repeat(np.arange(len(days)), counts)
+    numbers = (np.array([last[d] for d in days.astype(object)]) - counts + 1)[group] \
+        + np.arange(len(todo)) - first[group]
+    prefix = pd.Series([f"QTH-{d:%Y%m%d}-" for d in days.astype(object)], dtype="str")
+    made = prefix.iloc[group].reset_index(drop=True) + pd.Series(numbers).astype("str") \
+        .str.zfill(4)
+    out[todo] = made.to_numpy(dtype=object)
     given = codes[codes != ""]
     if len(given) and np.isin(out[todo], given.to_numpy(dtype=object)).any():
         raise BadInput("生成的编号与文件中的 code 冲突（generated code collides with a given "
@@ -90,19 +96,21 @@ def deadlines(session: Session, created: np.ndarray, amounts: np.ndarray,
         return out
     local = created[rows] + LOCAL_OFFSET
     day = local.astype("datetime64[D]")
-    keys = np.stack([day.astype(np.int64), amounts[rows].astype(np.int64)], axis=1)
-    pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
-    target, working = _working_targets(session, pairs[:, 0].astype("datetime64[D]"), pairs[:, 1])
-    time_of_day = np.where(working[inverse.ravel()], local - day, WORK_END.astype("m8[us]"))
-    out[rows] = target[inverse.ravel()] + time_of_day - LOCAL_OFFSET
+    keys = day.astype(np.int64) * 1000 + amounts[rows].astype(np.int64)
+    pairs, inverse = np.unique(keys, return_inverse=True)
+    target, working = _working_targets(session, (pairs // 1000).astype("datetime64[D]"),
+                                       pairs % 1000)
+    time_of_day = np.where(working[inverse], local - day, WORK_END.astype("m8[us]"))
+    out[rows] = target[inverse] + time_of_day - LOCAL_OFFSET
     return out
 
 
 def reserve_ids(session: Session, n: int) -> np.ndarray:
     """Return `n` new demand ids taken from the demands id sequence."""
+    sequence = session.execute(text("SELECT pg_get_serial_sequence('demands', 'id')")).scalar()
     ids = session.execute(
-        text("SELECT nextval(pg_get_serial_sequence('demands', 'id')) "
-             "FROM generate_series(1, :n)"), {"n": n}).scalars().all()
+        text("SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
+        {"s": sequence, "n": n}).scalar_one()
     return np.asarray(ids, dtype=np.int64)
 
 
@@ -122,43 +130,48 @@ def _utc(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
 
 
-def copy_table(session: Session, sql: str, table: pa.Table, progress: Progress | None) -> None:
-    """Stream `table` as CSV into COPY `sql` on the session's connection, chunk by chunk."""
+def copy_tables(session: Session, sql: str, tables: Iterable[pa.Table],
+                progress: Progress | None) -> None:
+    """Stream tables as CSV into COPY `sql` on the session's connection, one by one (the
+    server ingests each while the next is built)."""
     cursor = session.connection().connection.driver_connection.cursor()
     options = pacsv.WriteOptions(include_header=False)
-    with cursor.copy(sql) as copy:
-        for batch in table.to_batches(CHUNK):
+    with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        for table in tables:
             sink = pa.BufferOutputStream()
-            pacsv.write_csv(batch, sink, options)
+            pacsv.write_csv(table, sink, options)
             copy.write(sink.getvalue())
             if progress is not None:
-                progress.update(batch.num_rows)
+                progress.update(table.num_rows)
 
 
 def demand_table(rows: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, grid_ids: np.ndarray,
                  due: np.ndarray) -> pa.Table:
     """Return the Arrow table of demand rows in DEMAND_COLUMNS order."""
-    def nullable(name: str) -> pa.Array:
-        return pa.array(rows[name].replace("", None), type=pa.string(), from_pandas=True)
+    def column(name: str, empty_is_null: bool = False) -> pa.Array:
+        values = rows[name].replace("", None) if empty_is_null else rows[name]
+        return pa.array(values, from_pandas=True)
 
     geom = point_wkb_hex(rows["lon_w"].to_numpy(), rows["lat_w"].to_numpy())
-    columns = [ids, codes.astype(str), rows["title"], rows["description"], rows["category"],
-               rows["state"], rows["source"].replace("", "hotline"), geom, rows["input_crs"],
-               rows["input_lon"], rows["input_lat"], rows["address"], grid_ids,
-               rows["grid_code"], nullable("reporter_name"), nullable("reporter_phone"),
-               _utc(rows["created"].to_numpy()), _utc(due), _utc(rows["closed"].to_numpy())]
-    arrays = [c if isinstance(c, pa.Array) else pa.array(np.asarray(c), from_pandas=True)
-              for c in columns]
-    arrays[7] = arrays[7].cast(pa.string())
+    source = pa.array(rows["source"].replace("", "hotline"))
+    arrays = [pa.array(ids), pa.array(codes), column("title"), column("description"),
+              column("category"), pa.array(rows["state"].to_numpy(dtype=object)), source,
+              pa.array(geom).cast(pa.string()), pa.array(rows["input_crs"].to_numpy(dtype=object)),
+              pa.array(rows["input_lon"].to_numpy()), pa.array(rows["input_lat"].to_numpy()),
+              column("address"), pa.array(grid_ids),
+              pa.array(rows["grid_code"].to_numpy(dtype=object)),
+              column("reporter_name", True), column("reporter_phone", True),
+              _utc(rows["created"].to_numpy()), _utc(due), _utc(rows["closed"].to_numpy())]
     return pa.table(arrays, names=list(DEMAND_COLUMNS))
 
 
 def event_table(ids: np.ndarray, rows: pd.DataFrame, now: datetime, note: str) -> pa.Table:
     """Return the Arrow table of one 'import' event per demand in EVENT_COLUMNS order."""
     n = len(ids)
-    payload = '{"line": ' + rows["line"].astype(str) + "}"
+    payload = '{"line": ' + rows["line"].astype("str") + "}"
     at = np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us"))
     return pa.table([pa.array(ids), pa.array(np.full(n, "import")),
-                     pa.array(rows["state"].to_numpy(dtype=str)), pa.array(np.full(n, "system")),
-                     _utc(at), pa.array(np.full(n, note)), pa.array(payload)],
+                     pa.array(rows["state"].to_numpy(dtype=object)),
+                     pa.array(np.full(n, "system")), _utc(at), pa.array(np.full(n, note)),
+                     pa.array(payload)],
                     names=list(EVENT_COLUMNS))

@@ -80,7 +80,7 @@ def check_new_demand(body: object) -> DemandInput:
     title = _text(body, "title", errors, required=True)
     category = _text(body, "category", errors, required=True)
     source = body.get("source") or "other"
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         errors["source"] = f"来源应为：{', '.join(SOURCES)}"
     phone = _text(body, "reporter_phone", errors) or None
     if phone and not _PHONE.match(phone):

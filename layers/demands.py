@@ -6,13 +6,12 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.coords import to_wgs84
-from gis.errors import Invalid, NotFound
+from gis.errors import Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
-from grids import locate as locating
 from layers import events, taxonomy, workcal
 from layers.actors import Actor
 from layers.demand_input import DemandInput
@@ -22,14 +21,32 @@ from layers.rules import DEFAULT_RULES, Rules
 OPEN_STATES = ("received", "dispatched", "signed", "resolved", "verified")
 
 
+_COUNT = ("INSERT INTO demand_counters (day, last) SELECT :d, 1 FROM (SELECT set_config("
+          "'synchronous_commit', :sync, true)) AS s ON CONFLICT (day) "
+          "DO UPDATE SET last = demand_counters.last + 1 RETURNING last")
+
+
 def _next_code(session: Session, now: datetime) -> str:
-    """Return the next readable code QTH-YYYYMMDD-NNNN for the local day of `now`."""
+    """Return the next readable code QTH-YYYYMMDD-NNNN for the local day of `now`.
+
+    On an engine the number is taken in one autocommitted statement, so concurrent intakes
+    do not queue on the day's counter row until each commits (a rolled-back intake leaves a
+    gap; the counter's commit is flushed with the demand's). Bound to a connection (tests),
+    it is taken in the session's transaction.
+    """
     day = now.astimezone(workcal.TZ).date()
-    n = session.execute(
-        text("INSERT INTO demand_counters (day, last) VALUES (:d, 1) ON CONFLICT (day) "
-             "DO UPDATE SET last = demand_counters.last + 1 RETURNING last"), {"d": day}
-    ).scalar_one()
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            n = conn.execute(text(_COUNT), {"d": day, "sync": "off"}).scalar_one()
+    else:
+        n = session.execute(text(_COUNT), {"d": day, "sync": "on"}).scalar_one()
     return f"QTH-{day:%Y%m%d}-{n:04d}"
+
+
+# As grids.locate.find: on a shared boundary the lowest code wins.
+_GRID_AT = text(f"SELECT id, code FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, "
+                f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE})) ORDER BY code LIMIT 1")
 
 
 def _place(session: Session, data: DemandInput) -> tuple[int, str, float, float]:
@@ -43,13 +60,10 @@ def _place(session: Session, data: DemandInput) -> tuple[int, str, float, float]
             raise Invalid({"grid_code": f"没有网格 {data.grid_code}"})
         return row[0], row[1], row[2], row[3]
     lon, lat = to_wgs84(data.lon, data.lat, data.crs)
-    found = locating.find(session, lon, lat)
+    found = session.execute(_GRID_AT, {"lon": lon, "lat": lat}).first()
     if found is None:
         raise Invalid({"location": "位置不在任何网格内（outside every grid）"})
-    grid_id = session.execute(
-        text("SELECT id FROM grids WHERE code = :c AND valid_to IS NULL"),
-        {"c": found.grid_code}).scalar_one()
-    return grid_id, found.grid_code, lon, lat
+    return found[0], found[1], lon, lat
 
 
 def create_demand(session: Session, data: DemandInput, actor: Actor, rules: Rules = DEFAULT_RULES,
@@ -118,3 +132,13 @@ def by_code(session: Session, code: str) -> dict:
     if row is None:
         raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
     return dict(row)
+
+
+def check_in_scope(session: Session, code: str, actor: Actor) -> None:
+    """Raise NotFound for an unknown demand, Forbidden when it lies outside the actor's scope."""
+    grid = session.execute(text("SELECT grid_code FROM demands WHERE code = :c"),
+                           {"c": code}).scalar()
+    if grid is None:
+        raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
+    if not actor.covers(grid):
+        raise Forbidden("该诉求不在您的管辖范围内（outside your scope）", "out_of_scope")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from layers import candidates, demands, taxonomy, transitions
+from layers import candidates, demands, riders, taxonomy, transitions
 from layers.actors import Actor
 from layers.demand_input import DemandInput
 from layers.escalation import SYSTEM
@@ -15,10 +15,15 @@ from layers.rules import DEFAULT_RULES, Rules
 
 def file_demand(session: Session, data: DemandInput, actor: Actor,
                 rules: Rules = DEFAULT_RULES, now: datetime | None = None) -> dict:
-    """Create the demand; auto-dispatch categories go to the first responsible candidate."""
+    """Create the demand (linked to the acting rider, if any); auto-dispatch categories go to
+    the first responsible candidate."""
     now = now or datetime.now(UTC)
     created = demands.create_demand(session, data, actor, rules, now)
-    if created["state"] == "received":
+    rider = riders.link_report(session, created["code"], actor)  # a logged-in rider's report
+    if rider is not None:
+        created["reporter_member_id"] = rider
+    if created["state"] == "received" and taxonomy.category(
+            session, created["category_code"])["auto_dispatch"]:  # no row lock otherwise
         dispatched = auto_dispatch(session, created["code"], now)
         if dispatched is not None:
             created.update({k: v for k, v in dispatched.items() if k in created})

@@ -81,6 +81,8 @@ def save(session: Session, store: PhotoStore, demand_id: int, photos: list[Photo
     """Write the photos' files and rows for a demand; return them as photos_for() does."""
     if kind not in KINDS:
         raise ValueError(f"unknown photo kind {kind!r}")
+    if not photos:
+        return []
     ids = []
     for p in photos:
         token = secrets.token_urlsafe(32)

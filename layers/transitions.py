@@ -73,6 +73,11 @@ def _token_matches(d: dict, token: object) -> bool:
     return hmac.compare_digest(digest, d["follow_token_hash"])
 
 
+def follow_token_matches(d: dict, token: object) -> bool:
+    """Return True when `token` is the follow token of demand row `d` (its follow_token_hash)."""
+    return _token_matches(d, token)
+
+
 ROLES_FOR = {
     "coordinator": COORDINATORS,
     "assignee": frozenset({"admin", "department_staff", "grid_worker", "community_staff"}),
@@ -124,7 +129,7 @@ def lock(session: Session, code: str) -> dict:
 def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
     if not isinstance(body, dict):
         raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    if action not in RULES:
+    if not isinstance(action, str) or action not in RULES:
         raise Invalid({"action": f"未知操作，可用：{', '.join(RULES)}"})
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > 2000:

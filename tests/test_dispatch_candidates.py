@@ -182,3 +182,10 @@ def test_only_the_member_or_a_dispatcher_posts_positions(client, session, staff)
     r = client.post(url, json=body, headers=rider_h)
     assert r.status_code == 201 and "phone" not in r.get_json()
     assert client.post(url, json=body, headers=rider_h).status_code == 422  # not newer
+
+
+def test_candidates_outside_the_coordinators_scope_are_refused(client, staff):
+    d = _demand(client)  # in Taoshan
+    _, xinxing = staff("dispatcher", scope="230902")
+    r = client.get(f"/api/v1/demands/{d['code']}/candidates", headers=xinxing)
+    assert r.status_code == 403

@@ -114,3 +114,24 @@ def test_every_vendored_package_has_its_licence_and_is_listed():
     for pkg in packages:
         assert (pkg / "LICENSE").is_file(), pkg.name
         assert f"`{pkg.name}`" in listing, pkg.name
+
+
+def test_staff_member_page_loads_only_local_files(client, session):
+    from layers import users
+
+    users.create_user(session, "t_urls_members", "supervisor", "secret-pass-123")
+    session.commit()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"name": "t_urls_members", "password": "secret-pass-123",
+                                "csrf_token": token})
+    html = client.get("/members").get_data(as_text=True)
+    links = links_of(html)
+    assert [u for _t, _a, u in links if not is_local(u)] == []
+    assert _ABSOLUTE.findall(re.sub(r"xmlns=\"[^\"]*\"", "", html)) == []
+    assets = {u for tag, _a, u in links if tag in ("script", "link")}
+    assert {"/static/js/membermap.js", "/static/css/members.css"} <= assets
+    for url in assets:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        resp.close()

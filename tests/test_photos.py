@@ -123,6 +123,7 @@ def test_gif_and_truncated_jpeg_are_refused():
         decode(good[: len(good) // 2])
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_decompression_bombs_are_refused():
     with pytest.raises(PhotoRefused, match="像素过多"):
         decode(picture("PNG", size=(7000, 6000), mode="1"))  # 42 MP: over our limit
@@ -170,6 +171,23 @@ def test_photos_are_stored_under_unguessable_tokens_outside_the_web_root(client,
     assert path.stat().st_size == token.bytes
     assert r.get_json()["photos"][0]["url"] == f"/media/photos/{token.token}.jpg"
     assert "static" not in str(path)
+
+
+def test_retry_with_the_same_idempotency_key_stores_the_photos_once(client, session, media):
+    data = {"title": "路灯不亮", "category": "1001", **CITY_HALL}
+    raw = picture()
+
+    def send(photo):
+        return client.post("/api/v1/demands", headers={"Idempotency-Key": "photo-retry-1"},
+                           data={**data, "photos": [(BytesIO(photo), "a.jpg")]},
+                           content_type="multipart/form-data")
+
+    first, again = send(raw), send(raw)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["code"] == first.get_json()["code"]
+    assert again.get_json()["photos"] == first.get_json()["photos"]
+    assert len(_files(media)) == 2
+    assert send(picture("PNG")).status_code == 409  # same key, other photo
 
 
 def test_unknown_or_malformed_tokens_are_404(client):

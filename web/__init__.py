@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TILE_URL=conf.tile_url,
         TILE_ATTRIBUTION=conf.tile_attribution,
         RULES=Rules.from_settings(conf),
+        MAX_CONTENT_LENGTH=95 * 1024 * 1024,  # 9 photos of at most 10 MB plus the form
         MEDIA_DIR=conf.media_dir,
     )
     if test_config:
@@ -48,13 +49,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     # Route modules add views to the api blueprint; import them before it is registered.
-    from web import api_demands, api_export, api_members  # noqa: F401
+    from web import api_demands, api_dispatch, api_export, api_members, api_riders  # noqa: F401
     from web.api import bp as api_bp
     from web.board_pages import bp as board_bp
+    from web.dispatch_pages import bp as dispatch_bp
     from web.ledger_pages import bp as ledgers_bp
     from web.media import bp as media_bp
+    from web.member_pages import bp as members_bp
     from web.open311 import bp as open311_bp
+    from web.openapi import bp as openapi_bp
     from web.pages import bp as pages_bp
+    from web.report_pages import bp as report_bp
+    from web.rider_pages import bp as riders_bp
     from web.staff_pages import bp as staff_bp
 
     app.register_blueprint(api_bp)
@@ -64,6 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(open311_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(dispatch_bp)
+    app.register_blueprint(report_bp)
+    app.register_blueprint(riders_bp)
+    app.register_blueprint(openapi_bp)
 
     from web.cli import init_app as init_cli
 

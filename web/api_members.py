@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from gis.errors import Forbidden, Invalid
-from layers import candidates, members
+from layers import candidates, members, service_days
 from web import actor as acting
+from web import params
 from web.api import bp
-from web.auth import roles_required, staff_required
+from web.auth import require_scope, roles_required, staff_required
 from web.db import get_session
 
 COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
@@ -57,4 +58,43 @@ def demand_candidates(code: str) -> Response:
     raw = request.args.get("limit", "10")
     if not raw.isdigit() or not 1 <= int(raw) <= 50:
         raise Invalid({"limit": "应为 1–50 的整数"})
-    return jsonify(candidates.candidates(get_session(), code, int(raw)))
+    out = candidates.candidates(get_session(), code, int(raw), actor=acting.current())
+    return jsonify(out)  # unknown demand 404, outside the actor's scope 403 (same query)
+
+
+@bp.post("/members/<int:member_id>/check-in")
+@staff_required
+def member_check_in(member_id: int) -> tuple[Response, int]:
+    """Check a professional member in for today at {lon, lat, crs} in their community."""
+    session = get_session()
+    _may_act_for(member_id)
+    lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
+    out = service_days.check_in(session, member_id, lon, lat, crs)
+    session.commit()
+    return jsonify(out), 201
+
+
+@bp.post("/members/<int:member_id>/check-out")
+@staff_required
+def member_check_out(member_id: int) -> Response:
+    """Check a professional member out for today at {lon, lat, crs}."""
+    session = get_session()
+    _may_act_for(member_id)
+    lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
+    out = service_days.check_out(session, member_id, lon, lat, crs)
+    session.commit()
+    return jsonify(out)
+
+
+@bp.get("/service-days/shortfall")
+@staff_required
+def service_day_shortfall() -> Response:
+    """Professional members short of the monthly service days (?month=YYYY-MM&department=
+    &district|street|community=), within the actor's scope."""
+    month = service_days.parse_month(request.args.get("month"))
+    within = params.hierarchy_prefix(request.args) or acting.current().scope
+    if within:
+        require_scope(within)
+    rows = service_days.shortfall(get_session(), month, request.args.get("department"), within)
+    return jsonify({"month": f"{month:%Y-%m}", "minimum": service_days.MIN_DAYS,
+                    "members": rows})

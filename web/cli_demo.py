@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from grids import demo
-from layers import taxonomy, users
+from layers import demo_backlog, demo_people, taxonomy, users
 
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
 
@@ -26,6 +28,20 @@ def demo_load(if_empty: bool) -> None:
         added = taxonomy.load_taxonomy(session)
         accounts = users.create_demo_users(session)
         session.commit()
+        _people_and_backlog(session, current_app.config["GRIDGOV"].demo_seed)
     click.echo(f"{added} departments/categories added")
     for name, role, password in accounts:
         click.echo(f"demo account  {name:<18} role {role:<18} password {password}")
+
+
+def _people_and_backlog(session, seed: int) -> None:
+    """Load the demo members when there are none, then the demand backlog when there is no
+    demand at all; commit each and print the counts."""
+    if not demo_people.has_members(session):
+        click.echo(f"{demo_people.load(session, seed=seed)} members added")
+        session.commit()
+    if not demo_backlog.has_demands(session):
+        started = time.perf_counter()
+        n = demo_backlog.load(session, seed=seed)
+        session.commit()
+        click.echo(f"{n} demands added ({time.perf_counter() - started:.1f} s)")

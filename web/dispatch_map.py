@@ -16,6 +16,7 @@ from web import maps
 
 ASSETS_JS = (("dispatch", "js/dispatch.js"),)
 ASSETS_CSS = (("dispatch_css", "css/dispatch.css"),)
+NO_LINKS, NO_BASEMAP = maps.MapLinks(), maps.Basemap()
 
 
 class DispatchSetup(MacroElement):
@@ -36,8 +37,8 @@ class DispatchSetup(MacroElement):
 
 
 def dispatch_map(districts: Sequence[dict], rivers: Sequence[dict], config: dict,
-                 links: maps.MapLinks = maps.MapLinks(),
-                 basemap: maps.Basemap = maps.Basemap()) -> folium.Map:
+                 links: maps.MapLinks = NO_LINKS,
+                 basemap: maps.Basemap = NO_BASEMAP) -> folium.Map:
     """Return the dispatch map: district outlines, rivers, and the Dispatch setup call."""
     m = maps.base_map(links, basemap, zoom_start=12)
     m.default_js = [*m.default_js, *((n, links.static(p)) for n, p in ASSETS_JS)]

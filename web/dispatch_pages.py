@@ -1,10 +1,11 @@
-"""The dispatcher's page (派单调度): the waiting queue beside a map, candidates, one-click assign."""
+"""The dispatcher's page (派单调度): the waiting queue beside a map, one-click assignment."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 
 from grids import mapdata
+from layers import taxonomy
 from web import maps
 from web.api_members import COORDINATORS
 from web.auth import roles_required
@@ -17,8 +18,8 @@ CANDIDATE_LIMIT = 9
 _CODE_SLOT = "__code__"
 
 
-def _config() -> dict:
-    """Return the URLs (with a '__code__' slot) and timings dispatch.js needs."""
+def _config(departments: list[dict]) -> dict:
+    """Return the URLs (with a '__code__' slot), department names and timings for dispatch.js."""
     return {
         "queueUrl": url_for("api.dispatch_queue_view"),
         "candidatesUrl": url_for("api.demand_candidates", code=_CODE_SLOT),
@@ -28,6 +29,7 @@ def _config() -> dict:
         "demandPageUrl": url_for("staff.demand_page", code=_CODE_SLOT),
         "pollMs": POLL_MS,
         "candidateLimit": CANDIDATE_LIMIT,
+        "departments": {d["code"]: d["short_name"] or d["name"] for d in departments},
     }
 
 
@@ -49,6 +51,6 @@ def dispatch_page():
     """The queue of demands waiting for dispatch beside a map (coordinator roles only)."""
     session = get_session()
     m = dispatch_map(mapdata.district_outlines(session), mapdata.river_lines(session),
-                     _config(), _links(), _basemap())
+                     _config(taxonomy.list_departments(session)), _links(), _basemap())
     return render_template("dispatch.html", map=maps.render_parts(m),
                            candidate_limit=CANDIDATE_LIMIT, poll_s=POLL_MS // 1000)

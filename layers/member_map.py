@@ -1,0 +1,86 @@
+"""Plain data for the staff member map (网格力量): on-duty members' positions by kind, stale
+flags, and coverage gaps (grids lacking a professional member of a department, or a rider).
+
+Positions are EPSG:4326 lon/lat rounded to 6 decimals. No phone numbers ever; names only for
+the staff page that asks for them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers.members import KINDS, STALE_AFTER
+
+DECIMALS = 6
+_ON_DUTY = text("""
+    SELECT id, kind, name, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
+    FROM members
+    WHERE active AND on_duty AND position IS NOT NULL
+    ORDER BY kind, id
+""")
+_UNCOVERED = text("""
+    SELECT g.code FROM grids g
+    WHERE g.valid_to IS NULL AND NOT EXISTS (
+        SELECT 1 FROM member_grids mg JOIN members m ON m.id = mg.member_id
+        WHERE mg.grid_code = g.code AND m.active AND m.kind = :kind
+          AND (CAST(:dep AS text) IS NULL OR m.department_code = :dep))
+    ORDER BY g.code
+""")
+_COVERED_BY_DEPARTMENT = text("""
+    SELECT DISTINCT m.department_code, mg.grid_code
+    FROM member_grids mg JOIN members m ON m.id = mg.member_id
+    WHERE m.active AND m.kind = 'professional'
+""")
+
+
+def on_duty(session: Session, now: datetime | None = None,
+            with_names: bool = False) -> list[dict]:
+    """Return on-duty members with a position: id, kind, lon, lat (WGS84), age_min, stale
+    (position older than STALE_AFTER), and name only when `with_names`; never phones."""
+    now = now or datetime.now(UTC)
+    out = []
+    for r in session.execute(_ON_DUTY).mappings():
+        age = now - r["position_at"] if r["position_at"] else None
+        row = {"id": r["id"], "kind": r["kind"], "lon": round(r["lon"], DECIMALS),
+               "lat": round(r["lat"], DECIMALS),
+               "age_min": None if age is None else max(0, int(age.total_seconds() // 60)),
+               "stale": age is None or age > STALE_AFTER}
+        if with_names:
+            row["name"] = r["name"]
+        out.append(row)
+    return out
+
+
+def grids_without_professional(session: Session, department: str) -> list[str]:
+    """Return the current grid codes no active professional member of `department` covers."""
+    return list(session.execute(_UNCOVERED, {"kind": "professional", "dep": department})
+                .scalars())
+
+
+def grids_without_rider(session: Session) -> list[str]:
+    """Return the current grid codes with no active rider (流动网格员) responsible for them."""
+    return list(session.execute(_UNCOVERED, {"kind": "rider", "dep": None}).scalars())
+
+
+def coverage(session: Session, departments: list[str]) -> dict[str, list[str]]:
+    """Return, per department code, the current grid codes lacking a professional member
+    of it (one query for all departments)."""
+    grids = list(session.execute(
+        text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code")).scalars())
+    covered: dict[str, set[str]] = {d: set() for d in departments}
+    for dep, grid in session.execute(_COVERED_BY_DEPARTMENT):
+        if dep in covered:
+            covered[dep].add(grid)
+    return {d: [g for g in grids if g not in covered[d]] for d in departments}
+
+
+def kind_counts(rows: list[dict]) -> dict[str, dict]:
+    """Return per member kind (in KINDS order): label, on-duty count and stale count."""
+    out = {k: {"label": label, "on_duty": 0, "stale": 0} for k, label in KINDS.items()}
+    for r in rows:
+        out[r["kind"]]["on_duty"] += 1
+        out[r["kind"]]["stale"] += r["stale"]
+    return out

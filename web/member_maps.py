@@ -1,0 +1,86 @@
+"""Map builder for the staff member map (网格力量): plain data in, a folium map out; never
+queries. Reuses web.maps for the base map, local assets and the grid layer; members are drawn
+by static/js/membermap.js as circle markers on the map's one canvas renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from layers.members import KINDS
+from web import maps
+
+# Kind → (colour, radius px): leaders and workers warm, professionals blue, riders orange,
+# part-time green, volunteers pink; stale positions are greyed by membermap.js.
+KIND_STYLE: dict[str, tuple[str, int]] = {
+    "grid_leader": ("#b2182b", 7),
+    "grid_worker": ("#f46d43", 6),
+    "professional": ("#2166ac", 6),
+    "rider": ("#ff7f00", 5),
+    "part_time": ("#1a9850", 4),
+    "volunteer": ("#c51b7d", 4),
+}
+MEMBER_JS = ("membermap", "js/membermap.js")
+_LINKS, _BASEMAP = maps.MapLinks(), maps.Basemap()
+
+
+@dataclass(frozen=True)
+class MemberLayers:
+    """Plain data for the member map: grid features (lon/lat), on-duty member rows (as from
+    layers.member_map.on_duty), uncovered grid codes per department, grids without a rider."""
+
+    grids: Sequence[dict]
+    members: Sequence[dict] = ()
+    coverage: dict[str, list[str]] = field(default_factory=dict)
+    no_rider: Sequence[str] = ()
+
+
+class MemberMapSetup(MacroElement):
+    """Hands the members and coverage to MemberMap (static/js/membermap.js)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        MemberMap.setup({{ this._parent.get_name() }}, {{ this.layer.get_name() }},
+                        {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.GeoJson, config: dict) -> None:
+        super().__init__()
+        self._name = "MemberMapSetup"
+        self.layer, self.config = layer, config
+
+
+def kind_legend() -> list[dict]:
+    """Return the member kinds in display order: kind, Chinese label, colour, radius."""
+    return [{"kind": k, "label": KINDS[k], "color": c, "radius": r}
+            for k, (c, r) in KIND_STYLE.items()]
+
+
+def points(members: Sequence[dict]) -> list[list]:
+    """Return members as compact rows [lon, lat, kind index, stale 0/1, id, age_min, name]."""
+    index = {k: i for i, k in enumerate(KIND_STYLE)}
+    return [[m["lon"], m["lat"], index[m["kind"]], int(m["stale"]), m["id"], m["age_min"],
+             m.get("name", "")] for m in members]
+
+
+def member_map(layers: MemberLayers, links: maps.MapLinks = _LINKS,
+               basemap: maps.Basemap = _BASEMAP) -> folium.Map:
+    """Return the member map: grids (canvas), members per kind, coverage gaps for the page's
+    department select and rider toggle."""
+    m = maps.base_map(links, basemap, zoom_start=12, height="70vh")
+    m.options["prefer_canvas"] = True  # thousands of markers: one canvas, not SVG nodes
+    m.default_js = [*m.default_js, (MEMBER_JS[0], links.static(MEMBER_JS[1]))]
+    grid_layer = maps.add_grids(m, layers.grids, links)
+    config = {"kinds": kind_legend(), "points": points(layers.members),
+              "coverage": dict(layers.coverage), "noRider": list(layers.no_rider)}
+    m.add_child(MemberMapSetup(grid_layer, config))
+    if layers.grids:
+        m.fit_bounds(maps.bounds(layers.grids))
+    return m

@@ -1,0 +1,116 @@
+"""The staff page of riders' contributions (流动网格员贡献台账): monthly points per rider,
+recording 随手帮/随口宣, and deciding 差评消消乐 requests (CSRF-checked forms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from gis.errors import BadInput, DomainError, Invalid
+from layers import rider_reviews, riders
+from layers.demand_queries import mask_phone
+from web import actor as acting
+from web.auth import roles_required
+from web.db import get_session
+from web.errors import error_page
+from web.staff_pages import local_time
+
+bp = Blueprint("riders", __name__)
+VIEWERS = ("community_staff", "supervisor", "leader", "admin")
+
+
+class DecisionForm(FlaskForm):
+    """Approve or decline one 差评消消乐 request."""
+
+    decision = HiddenField(validators=[AnyOf(("approve", "decline"))])
+    note = StringField("备注", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("提交")
+
+
+class ActivityForm(FlaskForm):
+    """Record help given (随手帮) or leaflets handed out (随口宣) for a rider."""
+
+    member_id = IntegerField("骑手编号", validators=[DataRequired("请填写骑手编号")])
+    kind = SelectField("类型", choices=[SelectChoice(k, label)
+                                      for k, label in riders.ACTIVITY_KINDS.items()])
+    count = IntegerField("数量", default=1, validators=[DataRequired("请填写数量"),
+                                                      NumberRange(min=1, max=20000)])
+    note = StringField("备注", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("登记")
+
+
+def _month_arg() -> str:
+    return riders.month_bounds(request.args.get("month") or None)[0]
+
+
+@bp.get("/riders")
+@roles_required(*VIEWERS)
+def ledger() -> Any:
+    """This month's (?month=YYYY-MM) contributions of the riders in scope, and the pending
+    差评消消乐 requests of the actor's communities."""
+    session, actor = get_session(), acting.current()
+    try:
+        month = _month_arg()
+    except BadInput as err:
+        return error_page(400, str(err))
+    book = riders.monthly_ledger(session, month, actor.scope)
+    for row in book["riders"]:
+        row["phone"] = row["phone"] if actor.personal_data else mask_phone(row["phone"])
+    riders.audit_phone_reads(session, actor, f"riders:{actor.scope or 'city'}:{month}")
+    pending = rider_reviews.list_reviews(session, actor, "pending")
+    session.commit()
+    return render_template(
+        "riders.html", book=book, pending=pending, weights=riders.POINTS,
+        per_point=riders.LEAFLETS_PER_POINT, threshold=riders.VERIFIED_THRESHOLD,
+        can_decide=actor.role in rider_reviews.DECIDERS, can_record=actor.role in riders.RECORDERS,
+        decision_form=DecisionForm(), activity_form=ActivityForm(), local_time=local_time)
+
+
+@bp.post("/riders/review-requests/<int:request_id>/decision")
+@roles_required(*sorted(rider_reviews.DECIDERS))
+def decide(request_id: int) -> Any:
+    """Approve or decline a pending request from the ledger page."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return error_page(400, "表单无效或已过期，请刷新页面后重试。")
+    session = get_session()
+    try:
+        rider_reviews.decide_review(session, request_id, acting.current(),
+                                    form.decision.data == "approve", form.note.data or "")
+    except DomainError as err:
+        session.rollback()
+        flash(f"审核失败：{err}", "danger")
+    else:
+        session.commit()
+        flash("已同意该差评消消乐申请" if form.decision.data == "approve" else "已拒绝该申请",
+              "success")
+    return redirect(url_for("riders.ledger"))
+
+
+@bp.post("/riders/activities")
+@roles_required(*sorted(riders.RECORDERS & set(VIEWERS)))
+def record() -> Any:
+    """Record 随手帮 or 随口宣 for a rider from the ledger page."""
+    form = ActivityForm()
+    if not form.validate_on_submit():
+        flash("登记失败：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return redirect(url_for("riders.ledger"))
+    session = get_session()
+    body = {"kind": form.kind.data, "count": form.count.data, "note": form.note.data or ""}
+    try:
+        riders.record_activity(session, form.member_id.data, acting.current(), body)
+    except Invalid as err:
+        session.rollback()
+        flash("登记失败：" + "；".join(err.fields.values()), "danger")
+    except DomainError as err:
+        session.rollback()
+        flash(f"登记失败：{err}", "danger")
+    else:
+        session.commit()
+        flash("已登记", "success")
+    return redirect(url_for("riders.ledger"))
