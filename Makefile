@@ -34,3 +34,6 @@ lint: $(VENV_STAMP)
 
 bench: setup
 	$(PY) bench/locate.py
+	$(PY) bench/dispatch.py
+	$(PY) bench/demands.py
+	$(PY) bench/demands_import.py

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from layers.workcal import TZ
@@ -101,3 +101,14 @@ def clean_up(session: Session, codes: list[str], member_ids: list[int], user_id:
     session.commit()
     return (f"cleaned up: {len(gone)} demands ({len(kept)} kept: others' demands refer to "
             f"them), {deleted} members ({deactivated} deactivated), {user}")
+
+
+TOUCHED = ("members", "member_grids", "member_positions", "demands", "demand_events",
+           "demand_counters", "users", "api_tokens", "audit_log")
+
+
+def vacuum(engine: Engine, tables: tuple[str, ...] = TOUCHED) -> None:
+    """VACUUM (ANALYZE) the tables a bench wrote to: the served database may run without
+    autovacuum, and a bench's deleted rows would otherwise slow every later query."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cleanup import clean_up, counter_today  # noqa: E402
+from bench.cleanup import clean_up, counter_today, vacuum  # noqa: E402
 from bench.common import machine, percentile, print_table, served_app  # noqa: E402
 from gis import settings  # noqa: E402
 from gis.db import make_engine  # noqa: E402
@@ -151,7 +151,8 @@ def main() -> None:
     conf = settings.load()
     dsn = make_url(conf.database_url).set(drivername="postgresql").render_as_string(False)
     codes, members, user_id, added = [], [], None, 0
-    with Session(make_engine(conf.database_url)) as session:
+    engine = make_engine(conf.database_url)
+    with Session(engine) as session:
         before = counter_today(session)
         try:
             members = top_up(session, MEMBERS)
@@ -160,6 +161,7 @@ def main() -> None:
             session.commit()
             rows = file_demands(session, CALLS, for_user(user))
             codes, added = [r[0] for r in rows], len(rows)
+            vacuum(engine, ("members", "member_grids", "demands"))  # fresh statistics
             total = session.execute(text("SELECT count(*) FROM members")).scalar()
             print(f"# bench/dispatch.py — {date.today()} — {machine()} — {total} members, "
                   f"{CALLS} demands, limit {LIMIT} — load average before the run "
@@ -169,6 +171,7 @@ def main() -> None:
             print(f"\nload average after the run {os.getloadavg()[0]:.1f}")
         finally:
             print("\n" + clean_up(session, codes, members, user_id, (before, added)))
+            vacuum(engine)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import BadInput
@@ -37,6 +38,22 @@ def _refuse_nul(_conn, _cursor, _statement, parameters, _context, executemany) -
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Return the session factory bound to `engine`."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def finish(session: Session, failed: bool = False) -> None:
+    """Close a session. A transaction that wrote nothing ends with COMMIT (the same effect as
+    a rollback): psycopg drops its prepared statements on every ROLLBACK, so read-only
+    requests would otherwise plan their statements afresh each time. Anything else rolls back.
+    """
+    try:
+        if (not failed and session.in_transaction()
+                and not (session.new or session.dirty or session.deleted)
+                and session.execute(text("SELECT txid_current_if_assigned() IS NULL")).scalar()):
+            session.commit()
+    except SQLAlchemyError:
+        pass  # e.g. an aborted transaction: close() rolls it back
+    finally:
+        session.close()
 
 
 def ensure_database(url: str) -> bool:

@@ -19,7 +19,7 @@ def _config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Create the database when missing, then migrate it up to `revision`."""
     ensure_database(url)
     command.upgrade(_config(url), revision)

@@ -32,6 +32,8 @@ _FIELDS = (
     f"(SELECT count(*) FROM demands x WHERE x.assignee_member_id = m.id AND x.state IN {OPEN}) "
     "AS workload"
 )
+# `ranked` has one branch per eligibility rule: the grid workers/leaders branch is skipped by a
+# one-time filter when the community cannot solve the category (no scan of every grid worker).
 _RESPONSIBLE = f"""
     d AS MATERIALIZED (
         SELECT x.geom::geography AS g, x.grid_code, c.department_code AS dep,
@@ -47,10 +49,15 @@ _RESPONSIBLE = f"""
         FROM cells c JOIN member_grids mg ON mg.grid_code = c.code
         ORDER BY mg.member_id, c.tier, c.code),
     ranked AS MATERIALIZED (
-        SELECT {_FIELDS}, r.tier, r.via_grid
-        FROM resp r JOIN members m ON m.id = r.member_id
-        WHERE m.active AND {_ELIGIBLE}
-        ORDER BY r.tier, m.on_duty DESC, distance_m NULLS LAST, workload, m.position_at DESC
+        SELECT * FROM (
+            SELECT {_FIELDS}, r.tier, r.via_grid
+            FROM resp r JOIN members m ON m.id = r.member_id
+            WHERE m.active AND m.kind = 'professional' AND m.department_code = {_DEP}
+            UNION ALL
+            SELECT {_FIELDS}, r.tier, r.via_grid
+            FROM resp r JOIN members m ON m.id = r.member_id
+            WHERE {_SOLVABLE} AND m.active AND m.kind IN ('grid_worker', 'grid_leader')) AS u
+        ORDER BY tier, on_duty DESC, distance_m NULLS LAST, workload, position_at DESC
         LIMIT :limit)"""
 # One round trip: the responsible members ranked, then the nearest other members of the same
 # kind by KNN on the geography index (the demand's point is an InitPlan parameter, so the

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.coords import to_wgs84
-from gis.errors import Forbidden, Invalid, NotFound
+from gis.errors import Invalid, NotFound
 from gis.srid import STORAGE
 from layers import events, taxonomy, workcal
 from layers.actors import Actor
@@ -133,12 +133,3 @@ def by_code(session: Session, code: str) -> dict:
         raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
     return dict(row)
 
-
-def check_in_scope(session: Session, code: str, actor: Actor) -> None:
-    """Raise NotFound for an unknown demand, Forbidden when it lies outside the actor's scope."""
-    grid = session.execute(text("SELECT grid_code FROM demands WHERE code = :c"),
-                           {"c": code}).scalar()
-    if grid is None:
-        raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
-    if not actor.covers(grid):
-        raise Forbidden("该诉求不在您的管辖范围内（outside your scope）", "out_of_scope")

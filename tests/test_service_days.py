@@ -58,6 +58,7 @@ def _rows(session, mid: int) -> int:
 
 @pytest.fixture
 def home(session) -> str:
+    """The first community of the demo city."""
     return _communities(session)[0]
 
 

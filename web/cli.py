@@ -12,7 +12,7 @@ db_cli = AppGroup("db", help="数据库迁移 Database migrations.")
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="heads")
+@click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create the database when missing and migrate it up."""
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from gis.db import finish
+
 
 def get_session() -> Session:
     """Return this request's session (created on first use)."""
@@ -13,10 +15,10 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close(_exc: BaseException | None) -> None:
+def _close(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        finish(session, failed=exc is not None)  # read-only: COMMIT keeps prepared statements
 
 
 def init_app(app: Flask) -> None:

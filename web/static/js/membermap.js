@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var STALE_FILL = "#9e9e9e";
+  var STALE = "#757575";
   var state = { map: null, grids: null, kinds: [], groups: {}, coverage: {}, noRider: {},
                 department: "", rider: false };
 
@@ -21,9 +21,10 @@
   }
 
   function markerStyle(kind, stale) {
+    // Stale: a grey dashed ring around a faded fill of the kind's colour (still tells the kind).
     return {
-      radius: kind.radius * scale(), color: kind.color, weight: stale ? 1.5 : 1, opacity: stale ? 0.9 : 1,
-      fillColor: stale ? STALE_FILL : kind.color, fillOpacity: stale ? 0.55 : 0.85,
+      radius: kind.radius * scale(), color: stale ? STALE : kind.color, weight: 1,
+      opacity: stale ? 0.9 : 1, fillColor: kind.color, fillOpacity: stale ? 0.2 : 0.85,
       dashArray: stale ? "2 2" : null
     };
   }

@@ -1,0 +1,147 @@
+"""The member map (网格力量) in a real browser (headless Chromium): members drawn per kind,
+stale ones greyed, names escaped in popups, coverage gaps highlighted on the grids."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from gis import settings
+from layers import users
+from web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+USER, PASSWORD = "t_browser_members", "browser-pass-123"
+EVIL = "<img src=x onerror=alert(1)>王<b>x</b>"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver",
+)
+
+
+def _member(s: Session, kind: str, grids: list[str], name: str, minutes: float,
+            department: str | None = None) -> int:
+    mid = s.execute(text(
+        "INSERT INTO members (kind, name, phone, department_code, on_duty, position, "
+        "position_at) VALUES (:k, :n, '13700000000', :d, true, "
+        "ST_SetSRID(ST_MakePoint(131.0031, 45.7711), 4326), :at) RETURNING id"),
+        {"k": kind, "n": name, "d": department,
+         "at": datetime.now(UTC) - timedelta(minutes=minutes)}).scalar_one()
+    s.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), [{"m": mid, "g": g}
+                                                                  for g in grids])
+    return mid
+
+
+def _cleanup(engine, member_ids: list[int]) -> None:
+    with Session(engine) as s:
+        s.execute(text("DELETE FROM members WHERE id = ANY(:m)"), {"m": member_ids})
+        for table in ("audit_log", "api_tokens"):
+            s.execute(text(f"DELETE FROM {table} WHERE user_id IN "
+                           "(SELECT id FROM users WHERE name = :u)"), {"u": USER})
+        s.execute(text("DELETE FROM users WHERE name = :u"), {"u": USER})
+        s.commit()
+
+
+@pytest.fixture
+def committed(engine):
+    """A supervisor, a fresh rider and a stale professional (heating) with an HTML name,
+    committed to the test database (the browser reads through another connection)."""
+    with Session(engine) as s:
+        grids = list(s.execute(text("SELECT code FROM grids WHERE valid_to IS NULL "
+                                    "ORDER BY code LIMIT 3")).scalars())
+        users.create_user(s, USER, "supervisor", PASSWORD)
+        ids = [_member(s, "rider", grids[:1], "骑手甲", 5),
+               _member(s, "professional", grids[:2], EVIL, 45, "heating")]
+        total = s.execute(text("SELECT count(*) FROM grids WHERE valid_to IS NULL")).scalar()
+        s.commit()
+    try:
+        yield {"ids": ids, "uncovered": total - 2, "no_rider": total - 1}
+    finally:
+        _cleanup(engine, ids)
+
+
+@pytest.fixture
+def live_url(engine):
+    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A headless Chromium driven through the system chromedriver (nothing is downloaded)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--window-size=1280,900",
+                f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
+                              options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+_FIND_MAP = """
+var map = null;
+for (var k in window) {
+  if (k.indexOf('map_') === 0 && window[k] && window[k].eachLayer) map = window[k];
+}
+"""
+_MARKERS = _FIND_MAP + """
+var out = [];
+map.eachLayer(function (l) {
+  if (!(l instanceof L.CircleMarker)) return;
+  out.push({color: l.options.color, dash: l.options.dashArray,
+            html: l.getPopup() ? l.getPopup().getContent()() : ''});
+});
+return out;
+"""
+_RED_CELLS = _FIND_MAP + """
+var n = 0;
+map.eachLayer(function (l) { if (l.feature && l.options.fillColor === '#d7191c') n++; });
+return n;
+"""
+
+
+def test_member_map_draws_kinds_greys_stale_and_highlights_gaps(live_url, browser, committed):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get(live_url + "/login?next=/members")
+    browser.find_element(By.ID, "name").send_keys(USER)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.MemberMap"))
+    markers = browser.execute_script(_MARKERS)
+    assert len(markers) == 2
+    stale = [m for m in markers if m["dash"]]
+    assert len(stale) == 1 and stale[0]["color"] == "#757575"
+    box = browser.execute_script(
+        "var b = document.createElement('div'); b.innerHTML = arguments[0]; "
+        "return [b.querySelector('img, b') === null, b.textContent];", stale[0]["html"])
+    assert box[0] and EVIL in box[1] and "13700000000" not in browser.page_source
+    Select(browser.find_element(By.ID, "coverage-department")).select_by_value("heating")
+    assert browser.execute_script(_RED_CELLS) == committed["uncovered"]
+    browser.find_element(By.ID, "coverage-no-rider").click()
+    assert str(committed["no_rider"]) in browser.find_element(By.ID, "coverage-count").text
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
