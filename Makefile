@@ -36,4 +36,3 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/demands.py
-	$(PY) bench/demands_import.py

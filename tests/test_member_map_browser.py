@@ -3,28 +3,36 @@ stale ones greyed, names escaped in popups, coverage gaps highlighted on the gri
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from gis import settings
 from layers import users
+from tests.browser import chromium, needs_browser, served
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 USER, PASSWORD = "t_browser_members", "browser-pass-123"
 EVIL = "<img src=x onerror=alert(1)>王<b>x</b>"
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver",
-)
+pytestmark = needs_browser
+
+
+@pytest.fixture
+def live_url(engine):
+    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
+    with served(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A headless Chromium, 1280×900."""
+    with chromium(tmp_path / "profile") as driver:
+        yield driver
 
 
 def _member(s: Session, kind: str, grids: list[str], name: str, minutes: float,
@@ -66,38 +74,6 @@ def committed(engine):
         yield {"ids": ids, "uncovered": total - 2, "no_rider": total - 1}
     finally:
         _cleanup(engine, ids)
-
-
-@pytest.fixture
-def live_url(engine):
-    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
-    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser(tmp_path):
-    """A headless Chromium driven through the system chromedriver (nothing is downloaded)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--window-size=1280,900",
-                f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
-                              options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 _FIND_MAP = """

@@ -8,7 +8,6 @@ inside the test's rolled-back transaction (one request at a time on its connecti
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,12 +18,12 @@ import pytest
 import requests
 from georeport import GeoReport
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from layers import demands, events, open311, open311_post
 from layers.actors import RESIDENT, Actor
 from layers.demand_input import check_new_demand
 from layers.workcal import TZ
+from tests.browser import served
 
 CITY_HALL = {"lon": 131.0031, "lat": 45.7711}
 GRID = "230902031001002"
@@ -34,12 +33,8 @@ NOW = datetime.now(UTC)
 @pytest.fixture
 def server(app):
     """The app on http://127.0.0.1:<port>/open311/v2, one request at a time."""
-    srv = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}/open311/v2"
-    srv.shutdown()
-    thread.join(timeout=10)
+    with served(app, threaded=False) as url:
+        yield url + "/open311/v2"
 
 
 @pytest.fixture

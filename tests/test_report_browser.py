@@ -4,7 +4,6 @@ photo → 提交 shows the code and the grid within 30 s; GPS refused → a tap 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from io import BytesIO
 from pathlib import Path
@@ -13,20 +12,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from gis import settings
+from tests.browser import chromium, needs_browser, served
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CITY_HALL = {"latitude": 45.7711, "longitude": 131.0031, "accuracy": 10}
 TARGET_SECONDS = 30.0
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver",
-)
+pytestmark = needs_browser
 
 
 @pytest.fixture
@@ -34,36 +28,18 @@ def live_url(engine, tmp_path):
     """Serve the app on 127.0.0.1:<free port>, on the committed test database."""
     app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url,
                       "MEDIA_DIR": str(tmp_path / "media")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def browser(tmp_path):
-    """A headless Chromium the size of a small phone (nothing is downloaded)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--window-size=360,740", f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    # Headless windows are at least 500 px wide: emulate the phone's 360 CSS px viewport.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
-    yield driver
-    driver.quit()
+    """A headless Chromium the size of a small phone."""
+    with chromium(tmp_path / "profile", 360, 740) as driver:
+        # Headless windows are at least 500 px wide: emulate the phone's 360 CSS px viewport.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
+        yield driver
 
 
 @pytest.fixture
