@@ -11,7 +11,17 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gis.errors import BadInput, Conflict, NotFound
@@ -228,21 +238,24 @@ def issue_token(session: Session, name: str) -> str:
 
 
 def user_for_token(session: Session, token: str | None) -> User | None:
-    """Return the active user of an unrevoked token (marking it used), or None."""
+    """Return the active user of an unrevoked token, or None. Marks the token used at most once
+    a minute and then sets session.info["token_touched"] so the caller can commit it."""
     if not token:
         return None
     row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False))
         .where(User.active.is_(True))
     ).first()
     if row is None:
         return None
-    api_token, user = row
+    user, token_id, last_used_at = row
     now = datetime.now(UTC)
-    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_TOUCH_EVERY:
-        api_token.last_used_at = now
+    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_EVERY:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                        .values(last_used_at=now))
+        session.info["token_touched"] = True
     return user
 
 

@@ -75,7 +75,7 @@ def _token_user() -> users.User | None:
     """Return the user of the request's bearer token, committing its last-used time."""
     db = get_session()
     user = users.user_for_token(db, bearer_token())
-    if db.dirty:
+    if db.info.pop("token_touched", False):
         db.commit()
     return user
 

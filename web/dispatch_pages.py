@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 
 from grids import mapdata
 from layers import taxonomy
@@ -11,38 +11,27 @@ from web.api_members import COORDINATORS
 from web.auth import roles_required
 from web.db import get_session
 from web.dispatch_map import dispatch_map
+from web.map_context import CODE_SLOT, basemap, map_links
 
 bp = Blueprint("dispatch", __name__)
 POLL_MS = 10_000
 CANDIDATE_LIMIT = 9
-_CODE_SLOT = "__code__"
+
 
 
 def _config(departments: list[dict]) -> dict:
     """Return the URLs (with a '__code__' slot), department names and timings for dispatch.js."""
     return {
         "queueUrl": url_for("api.dispatch_queue_view"),
-        "candidatesUrl": url_for("api.demand_candidates", code=_CODE_SLOT),
-        "transitionsUrl": url_for("api.transition", code=_CODE_SLOT),
-        "gridApiUrl": url_for("api.grid", code=_CODE_SLOT),
-        "gridPageUrl": url_for("pages.grid_page", code=_CODE_SLOT),
-        "demandPageUrl": url_for("staff.demand_page", code=_CODE_SLOT),
+        "candidatesUrl": url_for("api.demand_candidates", code=CODE_SLOT),
+        "transitionsUrl": url_for("api.transition", code=CODE_SLOT),
+        "gridApiUrl": url_for("api.grid", code=CODE_SLOT),
+        "gridPageUrl": url_for("pages.grid_page", code=CODE_SLOT),
+        "demandPageUrl": url_for("staff.demand_page", code=CODE_SLOT),
         "pollMs": POLL_MS,
         "candidateLimit": CANDIDATE_LIMIT,
         "departments": {d["code"]: d["short_name"] or d["name"] for d in departments},
     }
-
-
-def _links() -> maps.MapLinks:
-    """Return the app's URLs for the map builder (static files, grid pages)."""
-    return maps.MapLinks(static=lambda path: url_for("static", filename=path),
-                         grid_url=url_for("pages.grid_page", code=_CODE_SLOT))
-
-
-def _basemap() -> maps.Basemap:
-    """Return the configured basemap (no tile layer when GRIDGOV_TILE_URL is unset)."""
-    return maps.Basemap(url=current_app.config.get("TILE_URL") or "",
-                        attribution=current_app.config.get("TILE_ATTRIBUTION") or "")
 
 
 @bp.get("/dispatch")
@@ -51,6 +40,6 @@ def dispatch_page():
     """The queue of demands waiting for dispatch beside a map (coordinator roles only)."""
     session = get_session()
     m = dispatch_map(mapdata.district_outlines(session), mapdata.river_lines(session),
-                     _config(taxonomy.list_departments(session)), _links(), _basemap())
+                     _config(taxonomy.list_departments(session)), map_links(), basemap())
     return render_template("dispatch.html", map=maps.render_parts(m),
                            candidate_limit=CANDIDATE_LIMIT, poll_s=POLL_MS // 1000)

@@ -15,7 +15,7 @@ from web import maps, member_maps
 from web.auth import staff_required
 from web.db import get_session
 from web.errors import error_page
-from web.pages import _basemap, _links
+from web.map_context import basemap, map_links
 
 bp = Blueprint("members", __name__)
 TABLE_ROWS = 200
@@ -53,7 +53,7 @@ def index() -> Any:
     except BadInput as err:
         return error_page(400, str(err))
     layers, rows = _layers(session, departments)
-    parts = maps.render_parts(member_maps.member_map(layers, _links(), _basemap()))
+    parts = maps.render_parts(member_maps.member_map(layers, map_links(), basemap()))
     everyone = service_days.shortfall(session, month, department, actor.scope, only_short=False)
     short = [r for r in everyone if r["shortfall"] > 0]
     return render_template(

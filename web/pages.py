@@ -5,33 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from gis.errors import NotFound
 from grids import mapdata
 from web import maps
 from web.db import get_session
 from web.errors import error_page
+from web.map_context import basemap, map_links
 
 bp = Blueprint("pages", __name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-_CODE_SLOT = "__code__"
 
-
-def _links() -> maps.MapLinks:
-    """Return the app's URLs for map builders (static files, grid detail with a code slot)."""
-    return maps.MapLinks(
-        static=lambda path: url_for("static", filename=path),
-        grid_url=url_for("pages.grid_page", code=_CODE_SLOT),
-    )
-
-
-def _basemap() -> maps.Basemap:
-    """Return the configured basemap (empty URL: no tile layer at all)."""
-    return maps.Basemap(
-        url=current_app.config.get("TILE_URL") or "",
-        attribution=current_app.config.get("TILE_ATTRIBUTION") or "",
-    )
 
 
 def _area(m2: float | None) -> str:
@@ -61,7 +46,7 @@ def grid_map():
         districts=mapdata.district_outlines(session),
         rivers=mapdata.river_lines(session),
     )
-    parts = maps.render_parts(maps.city_map(layers, _links(), _basemap()))
+    parts = maps.render_parts(maps.city_map(layers, map_links(), basemap()))
     return render_template(
         "map.html", map=parts, legend=maps.street_legend(layers.grids),
         grid_count=len(layers.grids),
@@ -77,5 +62,5 @@ def grid_page(code: str):
         message = f"没有编码为“{code[:40]}”的现行网格。"
         return error_page(404, message)
     grid["valid_from"] = _local_date(grid["valid_from"])
-    parts = maps.render_parts(maps.grid_map(grid["features"], code, _links(), _basemap()))
+    parts = maps.render_parts(maps.grid_map(grid["features"], code, map_links(), basemap()))
     return render_template("grid.html", grid=grid, map=parts, area=_area(grid["area_m2"]))

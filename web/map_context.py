@@ -1,0 +1,25 @@
+"""What every map page hands its builder from the request: app URLs and the basemap."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from web import maps
+
+CODE_SLOT = "__code__"
+
+
+def map_links() -> maps.MapLinks:
+    """Return the app's URLs for map builders (static files, grid detail with a code slot)."""
+    return maps.MapLinks(
+        static=lambda path: url_for("static", filename=path),
+        grid_url=url_for("pages.grid_page", code=CODE_SLOT),
+    )
+
+
+def basemap() -> maps.Basemap:
+    """Return the configured basemap (empty URL: no tile layer at all)."""
+    return maps.Basemap(
+        url=current_app.config.get("TILE_URL") or "",
+        attribution=current_app.config.get("TILE_ATTRIBUTION") or "",
+    )
