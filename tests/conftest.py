@@ -56,11 +56,16 @@ def session(session_factory) -> Session:
 
 
 @pytest.fixture
-def app(session_factory):
-    """The app wired to the test's transaction."""
-    return create_app(
-        {"TESTING": True, "SESSION_FACTORY": session_factory, "DATABASE_URL": TEST_URL}
-    )
+def media(tmp_path):
+    """This test's photo folder (tests never write into the served media folder)."""
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def app(session_factory, media):
+    """The app wired to the test's transaction, storing photos under tmp_path."""
+    return create_app({"TESTING": True, "SESSION_FACTORY": session_factory,
+                       "DATABASE_URL": TEST_URL, "MEDIA_DIR": str(media)})
 
 
 @pytest.fixture
@@ -83,3 +88,21 @@ def staff(session):
         return user, {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+def live_url(engine):
+    """The app served on 127.0.0.1:<free port>, reading the committed test database."""
+    from tests.browser import served
+
+    with served(create_app({"TESTING": True, "DATABASE_URL": TEST_URL})) as url:
+        yield url
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A headless Chromium, 1280×900 (tests using it are marked tests.browser.needs_browser)."""
+    from tests.browser import chromium
+
+    with chromium(tmp_path / "profile") as driver:
+        yield driver

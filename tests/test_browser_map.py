@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from gis import settings
-from tests.browser import chromium, needs_browser, served
-from web import create_app
+from tests.browser import needs_browser
 
 pytestmark = needs_browser
-
-
-@pytest.fixture
-def live_url(engine):
-    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
-    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser(tmp_path):
-    """A headless Chromium, 1280×900."""
-    with chromium(tmp_path / "profile") as driver:
-        yield driver
 
 
 EVIL = "<img src=x onerror=alert(1)><script>alert(2)</script>"

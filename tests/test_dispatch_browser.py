@@ -7,12 +7,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import settings
 from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
-from tests.browser import chromium, needs_browser, served
-from web import create_app
+from tests.browser import needs_browser
 
 USER, PASSWORD = "t_browser_dispatcher", "browser-pass-123"
 EVIL = "<img src=x onerror=alert(1)>暖气<script>alert(2)</script>"
@@ -21,21 +19,6 @@ REASON = "责任人员均在抢修，就近支援"
 OFFSETS = (0.0030, 0.0060, 0.0090)
 
 pytestmark = needs_browser
-
-
-@pytest.fixture
-def live_url(engine):
-    """Serve the app on 127.0.0.1:<free port>, reading the committed test database."""
-    app = create_app({"TESTING": True, "DATABASE_URL": settings.load().test_database_url})
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser(tmp_path):
-    """A headless Chromium, 1280×900."""
-    with chromium(tmp_path / "profile") as driver:
-        yield driver
 
 
 def _member(s: Session, lon: float, lat: float, grid: str | None) -> int:

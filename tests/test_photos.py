@@ -19,19 +19,6 @@ CITY_HALL = {"lon": 131.0031, "lat": 45.7711}
 CITY_HALL_DMS = ((45.0, 46.0, 15.96), (131.0, 0.0, 11.16))
 
 
-@pytest.fixture
-def media(tmp_path):
-    """The media folder of this test."""
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def app(app, media):
-    """The app with its media folder under tmp_path."""
-    app.config["MEDIA_DIR"] = str(media)
-    return app
-
-
 def picture(fmt: str = "JPEG", size=(64, 48), mode: str = "RGB", exif=None) -> bytes:
     """Return a small generated image in `fmt`."""
     img = Image.new(mode, size, 90 if len(mode) == 1 else (200, 30, 30, 128)[: len(mode)])

@@ -15,19 +15,6 @@ NEW = "/staff/demands/new"
 CITY_HALL = {"lon": "131.0031", "lat": "45.7711"}
 
 
-@pytest.fixture
-def media(tmp_path):
-    """The media folder of this test."""
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def app(app, media):
-    """The app with its media folder under tmp_path."""
-    app.config["MEDIA_DIR"] = str(media)
-    return app
-
-
 def _csrf(client, path):
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
