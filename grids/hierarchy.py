@@ -58,3 +58,6 @@ def parents(code: str) -> dict[str, str]:
         if length < len(code):
             out[level] = code[:length]
     return out
+
+# 基础网格: an ordinary residential grid; 专属网格: a school, hospital, market or other unit.
+GRID_KINDS: tuple[str, ...] = ("基础网格", "专属网格")

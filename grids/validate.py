@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from gis.project import to_metric
 from gis.srid import CITY_BBOX
-from grids.hierarchy import STREETS
-from grids.models import GRID_KINDS
+from grids.hierarchy import GRID_KINDS, STREETS
 
 REASONS = {
     "no_features": "文件中没有网格 no grids in the file",

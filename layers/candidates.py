@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden, NotFound
 from layers.actors import Actor
+from layers.demands import OPEN_STATES
 from layers.members import KINDS, STALE_AFTER
 
 DISTANCE_NOTE = "直线距离（测地线，米），未考虑道路；straight-line geodesic metres, not by road"
-OPEN = "('received', 'dispatched', 'signed', 'resolved', 'verified')"
+OPEN = "('" + "', '".join(OPEN_STATES) + "')"
 _DEP, _SOLVABLE, _POINT = "(SELECT dep FROM d)", "(SELECT solvable FROM d)", "(SELECT g FROM d)"
 _ELIGIBLE = (f"((m.kind = 'professional' AND m.department_code = {_DEP}) OR "
              f"({_SOLVABLE} AND m.kind IN ('grid_worker', 'grid_leader')))")
