@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gis.checks import parse_crs, parse_lonlat, parse_number
 from gis.coords import to_wgs84
-from gis.errors import BadInput, Invalid, NotFound
+from gis.errors import BadInput, Conflict, Invalid, NotFound
 from gis.srid import STORAGE
 
 KINDS: dict[str, str] = {
@@ -120,3 +120,17 @@ def set_on_duty(session: Session, member_id: int, on_duty: bool) -> None:
                            {"d": on_duty, "id": member_id}).rowcount
     if not done:
         raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
+
+
+def link_login(session: Session, member_id: int, user_id: int | None) -> None:
+    """Give a member a staff login (or none), so a rider's reports and a worker's orders are
+    theirs; one login acts for at most one member."""
+    member(session, member_id)
+    if user_id is not None:
+        other = session.execute(
+            text("SELECT id FROM members WHERE user_id = :u AND id <> :m"),
+            {"u": user_id, "m": member_id}).scalar()
+        if other is not None:
+            raise Conflict(f"该账号已关联网格成员 {other}（login already linked）", "login_linked")
+    session.execute(text("UPDATE members SET user_id = :u WHERE id = :m"),
+                    {"u": user_id, "m": member_id})

@@ -189,3 +189,19 @@ def test_candidates_outside_the_coordinators_scope_are_refused(client, staff):
     _, xinxing = staff("dispatcher", scope="230902")
     r = client.get(f"/api/v1/demands/{d['code']}/candidates", headers=xinxing)
     assert r.status_code == 403
+
+
+def test_linking_a_login_to_a_member_from_the_command_line(app, session, staff):
+    mid = _member(session, "rider", "230903011001001", lon=None, lat=None)
+    other = _member(session, "rider", "230903011001002", lon=None, lat=None)
+    user, _ = staff("grid_worker", scope="230903011001")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["members", "link", str(mid), user.name]).exit_code == 0
+    assert members.member(session, mid)["user_id"] == user.id
+    taken = runner.invoke(args=["members", "link", str(other), user.name])
+    assert taken.exit_code != 0 and "already linked" in taken.output
+    assert members.member(session, other)["user_id"] is None
+    assert runner.invoke(args=["members", "link", str(mid), "nobody"]).exit_code != 0
+    assert runner.invoke(args=["members", "link", "999999", user.name]).exit_code != 0
+    assert runner.invoke(args=["members", "link", str(mid)]).exit_code == 0
+    assert members.member(session, mid)["user_id"] is None

@@ -32,11 +32,13 @@ def init_app(app: Flask) -> None:
     from web.cli_demands import demands_cli, taxonomy_cli
     from web.cli_demo import demo_cli
     from web.cli_grids import grids_cli
+    from web.cli_members import members_cli
     from web.cli_open311 import open311_cli
     from web.cli_users import users_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(members_cli)
     app.cli.add_command(grids_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(open311_cli)
