@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import platform
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,3 +83,19 @@ def print_table(title: str, rows: list[tuple]) -> None:
     print("|---|---|---|---|---|")
     for what, ours, base, target, met in rows:
         print(f"| {what} | {ours} | {base} | {target} | {'yes' if met else 'NO'} |")
+
+
+def get_latencies(base: str, paths: list[str], headers: dict | None = None) -> list[float]:
+    """Return per-call latencies (ms) of GETs of `paths` on `base`, a new connection each (as a
+    phone would); every answer must be 200."""
+    host, out = urlsplit(base), []
+    for path in paths:
+        t = time.perf_counter()
+        conn = http.client.HTTPConnection(host.hostname, host.port)
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        out.append((time.perf_counter() - t) * 1000)
+        assert resp.status == 200, (path, resp.status)
+    return out

@@ -8,13 +8,11 @@ demands and a dispatcher token for the run, and removes all of them afterwards.
 
 from __future__ import annotations
 
-import http.client
 import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import psycopg
@@ -25,7 +23,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cleanup import clean_up, counter_today, vacuum  # noqa: E402
-from bench.common import machine, percentile, print_table, served_app  # noqa: E402
+from bench.common import get_latencies, machine, percentile, print_table, served_app  # noqa: E402
 from gis import settings  # noqa: E402
 from gis.db import make_engine  # noqa: E402
 from grids.locate import GridIndex  # noqa: E402
@@ -95,19 +93,8 @@ def function_latencies(session: Session, codes: list[str]) -> list[float]:
 
 
 def http_latencies(base: str, paths: list[str], token: str) -> list[float]:
-    """Return per-call latencies (ms) of GETs of `paths` (a new connection each, as a phone)."""
-    host, out = urlsplit(base), []
-    headers = {"Authorization": f"Bearer {token}"}
-    for path in paths:
-        t = time.perf_counter()
-        conn = http.client.HTTPConnection(host.hostname, host.port)
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-        resp.read()
-        conn.close()
-        out.append((time.perf_counter() - t) * 1000)
-        assert resp.status == 200, resp.status
-    return out
+    """Return per-call latencies (ms) of GETs of `paths` with the dispatcher's token."""
+    return get_latencies(base, paths, {"Authorization": f"Bearer {token}"})
 
 
 def raw_latencies(dsn: str, rows: list[tuple[str, float, float, str]]) -> list[float]:

@@ -6,12 +6,10 @@ with the demo city loaded.
 
 from __future__ import annotations
 
-import http.client
 import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +19,14 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, median_of, percentile, print_table, served_app  # noqa: E402
+from bench.common import (  # noqa: E402
+    get_latencies,
+    machine,
+    median_of,
+    percentile,
+    print_table,
+    served_app,
+)  # noqa: E402
 from gis import settings  # noqa: E402
 from gis.db import make_engine  # noqa: E402
 from grids.locate import GridIndex  # noqa: E402
@@ -47,18 +52,9 @@ def sample_points(index: GridIndex, n: int, seed: int = 1) -> tuple[np.ndarray, 
 
 def http_latencies(base: str, lons, lats) -> list[float]:
     """Return per-call latencies (ms) of GET /api/v1/locate through the served app."""
-    host = urlsplit(base)
-    out = []
-    for lon, lat in zip(lons, lats, strict=True):
-        t = time.perf_counter()
-        conn = http.client.HTTPConnection(host.hostname, host.port)
-        conn.request("GET", f"/api/v1/locate?lon={lon:.7f}&lat={lat:.7f}")
-        resp = conn.getresponse()
-        resp.read()
-        conn.close()
-        out.append((time.perf_counter() - t) * 1000)
-        assert resp.status == 200, resp.status
-    return out
+    paths = [f"/api/v1/locate?lon={lon:.7f}&lat={lat:.7f}"
+             for lon, lat in zip(lons, lats, strict=True)]
+    return get_latencies(base, paths)
 
 
 def raw_latencies(dsn: str, lons, lats) -> list[float]:

@@ -10,6 +10,7 @@ from gis.errors import Conflict
 from layers import demands, transitions, users
 from layers.actors import Actor, for_user
 from layers.demand_input import check_new_demand
+from tests import committed as committed_rows
 
 
 @pytest.fixture
@@ -29,15 +30,7 @@ def committed(engine):
             codes.append(d["code"])
         s.commit()
     yield actor, codes
-    with Session(engine) as s:
-        s.execute(text("SET LOCAL session_replication_role = replica"))  # events are append-only
-        s.execute(text("DELETE FROM demand_events WHERE demand_id IN (SELECT id FROM demands "
-                       "WHERE code = ANY(:c))"), {"c": codes})
-        s.execute(text("DELETE FROM demands WHERE code = ANY(:c)"), {"c": codes})
-        s.execute(text("DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users "
-                       "WHERE name = 't_concurrency_heat')"))
-        s.execute(text("DELETE FROM users WHERE name = 't_concurrency_heat'"))
-        s.commit()
+    committed_rows.remove(engine, codes, user_names=["t_concurrency_heat"])
 
 
 def _race(engine, code: str, actor: Actor, actions) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
+from tests import committed as committed_rows
 from tests.browser import needs_browser
 
 USER, PASSWORD = "t_browser_dispatcher", "browser-pass-123"
@@ -29,20 +30,6 @@ def _member(s: Session, lon: float, lat: float, grid: str | None) -> int:
     if grid:
         s.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": grid})
     return mid
-
-
-def _cleanup(engine, codes: list[str], member_ids: list[int]) -> None:
-    with Session(engine) as s:
-        s.execute(text("SET LOCAL session_replication_role = replica"))  # events are append-only
-        s.execute(text("DELETE FROM demand_events WHERE demand_id IN (SELECT id FROM demands "
-                       "WHERE code = ANY(:c))"), {"c": codes})
-        s.execute(text("DELETE FROM demands WHERE code = ANY(:c)"), {"c": codes})
-        s.execute(text("DELETE FROM members WHERE id = ANY(:m)"), {"m": member_ids})
-        for table in ("audit_log", "api_tokens"):
-            s.execute(text(f"DELETE FROM {table} WHERE user_id IN "
-                           "(SELECT id FROM users WHERE name = :u)"), {"u": USER})
-        s.execute(text("DELETE FROM users WHERE name = :u"), {"u": USER})
-        s.commit()
 
 
 @pytest.fixture
@@ -66,7 +53,7 @@ def committed(engine):
             s.commit()
         yield codes, member_ids
     finally:
-        _cleanup(engine, codes, member_ids)
+        committed_rows.remove(engine, codes, member_ids, [USER])
 
 
 def _state(engine, code: str) -> tuple:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import users
+from tests import committed as committed_rows
 from tests.browser import needs_browser
 
 USER, PASSWORD = "t_browser_members", "browser-pass-123"
@@ -31,16 +32,6 @@ def _member(s: Session, kind: str, grids: list[str], name: str, minutes: float,
     return mid
 
 
-def _cleanup(engine, member_ids: list[int]) -> None:
-    with Session(engine) as s:
-        s.execute(text("DELETE FROM members WHERE id = ANY(:m)"), {"m": member_ids})
-        for table in ("audit_log", "api_tokens"):
-            s.execute(text(f"DELETE FROM {table} WHERE user_id IN "
-                           "(SELECT id FROM users WHERE name = :u)"), {"u": USER})
-        s.execute(text("DELETE FROM users WHERE name = :u"), {"u": USER})
-        s.commit()
-
-
 @pytest.fixture
 def committed(engine):
     """A supervisor, a fresh rider and a stale professional (heating) with an HTML name,
@@ -56,7 +47,7 @@ def committed(engine):
     try:
         yield {"ids": ids, "uncovered": total - 2, "no_rider": total - 1}
     finally:
-        _cleanup(engine, ids)
+        committed_rows.remove(engine, member_ids=ids, user_names=[USER])
 
 
 _FIND_MAP = """

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from gis import settings
+from tests import committed as committed_rows
 from tests.browser import chromium, needs_browser, served
 from web import create_app
 
@@ -47,15 +47,7 @@ def cleanup(engine):
     """Codes to delete afterwards with their events, photos and idempotency keys."""
     codes: list[str] = []
     yield codes
-    with Session(engine) as s:
-        s.execute(text("SET LOCAL session_replication_role = replica"))  # events are append-only
-        ids = "SELECT id FROM demands WHERE code = ANY(:c)"
-        for table in ("demand_photos", "demand_events"):
-            s.execute(text(f"DELETE FROM {table} WHERE demand_id IN ({ids})"), {"c": codes})
-        s.execute(text("DELETE FROM idempotency_keys WHERE response->>'code' = ANY(:c)"),
-                  {"c": codes})
-        s.execute(text("DELETE FROM demands WHERE code = ANY(:c)"), {"c": codes})
-        s.commit()
+    committed_rows.remove(engine, codes)
 
 
 def _photo(tmp_path: Path) -> str:
