@@ -162,7 +162,7 @@ def http_bench(dsn: str, index: GridIndex, args: argparse.Namespace) -> None:
         done = len(clients.codes) - warm
         rate, lat = done / wall, clients.latencies
         clients.latencies = []
-        offered = round(rate / 2)
+        offered = args.rate or round(rate / 2)
         clients.load(args.clients, args.seconds / 2, rate=offered)
         paced = clients.latencies
     stored, twice, extra = check_and_clean(dsn, marker, clients.codes)
@@ -201,6 +201,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=400,
+                        help="requests/s offered in the open-loop phase (0: half the measured)")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-import", action="store_true")

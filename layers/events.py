@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from gis.srid import STORAGE
 from layers.actors import Actor
 
+COLUMNS = ("demand_id, action, from_state, to_state, actor_user_id, actor_role, at, note, "
+           "payload, geom")
+
 
 def append(session: Session, demand_id: int, action: str, from_state: str | None,
            to_state: str, actor: Actor, note: str = "", payload: dict | None = None,
@@ -18,8 +21,7 @@ def append(session: Session, demand_id: int, action: str, from_state: str | None
     """Append one event (actor, role, time, from → to, note, payload, actor's location)."""
     session.execute(
         text(
-            "INSERT INTO demand_events (demand_id, action, from_state, to_state, actor_user_id, "
-            "actor_role, at, note, payload, geom) VALUES (:d, :a, :f, :t, :u, :r, "
+            f"INSERT INTO demand_events ({COLUMNS}) VALUES (:d, :a, :f, :t, :u, :r, "
             "coalesce(CAST(:at AS timestamptz), clock_timestamp()), :note, CAST(:p AS jsonb), "
             f"ST_SetSRID(ST_MakePoint(CAST(:x AS float8), CAST(:y AS float8)), {STORAGE}))"
         ),

@@ -18,12 +18,11 @@ def file_demand(session: Session, data: DemandInput, actor: Actor,
     """Create the demand (linked to the acting rider, if any); auto-dispatch categories go to
     the first responsible candidate."""
     now = now or datetime.now(UTC)
-    created = demands.create_demand(session, data, actor, rules, now)
-    rider = riders.link_report(session, created["code"], actor)  # a logged-in rider's report
+    rider = riders.rider_of_user(session, actor.user_id)  # a logged-in rider's report
+    created, cat = demands.insert_demand(session, data, actor, rules, now, rider)
     if rider is not None:
         created["reporter_member_id"] = rider
-    if created["state"] == "received" and taxonomy.category(
-            session, created["category_code"])["auto_dispatch"]:  # no row lock otherwise
+    if created["state"] == "received" and cat["auto_dispatch"]:  # no row lock otherwise
         dispatched = auto_dispatch(session, created["code"], now)
         if dispatched is not None:
             created.update({k: v for k, v in dispatched.items() if k in created})

@@ -66,17 +66,6 @@ def rider_of_user(session: Session, user_id: int | None) -> int | None:
         {"u": user_id}).scalar()
 
 
-def link_report(session: Session, demand_code: str, actor: Actor) -> int | None:
-    """Record the acting rider as the reporter of a just-filed demand; return the member id,
-    or None when the actor is not a logged-in rider."""
-    member_id = rider_of_user(session, actor.user_id)
-    if member_id is None:
-        return None
-    session.execute(text("UPDATE demands SET reporter_member_id = :m WHERE code = :c"),
-                    {"m": member_id, "c": demand_code})
-    return member_id
-
-
 def in_scope(session: Session, member_id: int, scope: str | None) -> bool:
     """Return True when one of the rider's responsible grids lies in hierarchy `scope`
     (None = the whole city)."""

@@ -14,8 +14,9 @@ EDITABLE = {
     "name": str, "department_code": str, "community_solvable": bool, "limit_amount": int,
     "limit_unit": str, "urgent": bool, "auto_dispatch": bool, "active": bool,
 }
-_COLUMNS = ("code, name, parent_code, department_code, community_solvable, limit_amount, "
+COLUMNS = ("code, name, parent_code, department_code, community_solvable, limit_amount, "
             "limit_unit, urgent, auto_dispatch, active")
+COLUMN_NAMES = tuple(c.strip() for c in COLUMNS.split(","))
 
 
 def load_taxonomy(session: Session) -> int:
@@ -47,7 +48,7 @@ def load_taxonomy(session: Session) -> int:
 def category(session: Session, code: str) -> dict:
     """Return one category as a dict; NotFound when unknown."""
     row = session.execute(
-        text(f"SELECT {_COLUMNS} FROM categories WHERE code = :c"), {"c": code}
+        text(f"SELECT {COLUMNS} FROM categories WHERE code = :c"), {"c": code}
     ).mappings().first()
     if row is None:
         raise NotFound(f"没有分类 {code[:20]!r}（unknown category）", "category_not_found")
@@ -59,7 +60,15 @@ def small_class(session: Session, code: str) -> dict:
     try:
         cat = category(session, str(code))
     except NotFound:
-        raise BadInput(f"没有分类 {str(code)[:20]!r}", "unknown_category") from None
+        cat = None
+    return usable_small_class(cat, code)
+
+
+def usable_small_class(cat: dict | None, code: object) -> dict:
+    """Return `cat` (the row read for `code`, None when absent) when it is an active small
+    class; BadInput otherwise."""
+    if cat is None:
+        raise BadInput(f"没有分类 {str(code)[:20]!r}", "unknown_category")
     if cat["parent_code"] is None or not cat["active"]:
         raise BadInput(f"分类 {code} 不是可用的小类（use an active small class）",
                        "unknown_category")
@@ -69,7 +78,7 @@ def small_class(session: Session, code: str) -> dict:
 def list_categories(session: Session) -> list[dict]:
     """Return every category (big classes first, then by code)."""
     rows = session.execute(
-        text(f"SELECT {_COLUMNS} FROM categories ORDER BY parent_code NULLS FIRST, code")
+        text(f"SELECT {COLUMNS} FROM categories ORDER BY parent_code NULLS FIRST, code")
     )
     return [dict(r) for r in rows.mappings()]
 

@@ -19,14 +19,23 @@ WORK_START, WORK_END = time(8, 30), time(17, 30)
 IsWorking = Callable[[date], bool]
 
 
+OVERRIDES_SQL = "SELECT day, working FROM calendar_days WHERE day BETWEEN :cal_from AND :cal_to"
+
+
+def override_params(start: date, days: int = 400) -> dict:
+    """Return the bind parameters of OVERRIDES_SQL for `days` days from `start`."""
+    return {"cal_from": start, "cal_to": start + timedelta(days=days)}
+
+
+def rule_from(overrides: dict[date, bool]) -> IsWorking:
+    """Return is_working(day): the calendar's overrides, else Monday to Friday."""
+    return lambda d: overrides.get(d, d.weekday() < 5)
+
+
 def day_rule(session: Session, start: date, days: int = 400) -> IsWorking:
     """Return is_working(day) using calendar_days overrides from `start` for `days` days."""
-    rows = session.execute(
-        text("SELECT day, working FROM calendar_days WHERE day BETWEEN :a AND :b"),
-        {"a": start, "b": start + timedelta(days=days)},
-    ).all()
-    overrides = {d: w for d, w in rows}
-    return lambda d: overrides.get(d, d.weekday() < 5)
+    rows = session.execute(text(OVERRIDES_SQL), override_params(start, days)).all()
+    return rule_from(dict(rows))
 
 
 def add_working_days(start: datetime, days: int, is_working: IsWorking) -> datetime:

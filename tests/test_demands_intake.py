@@ -82,6 +82,26 @@ def test_same_problem_nearby_joins_the_open_original(client):
     assert "joined" not in far and "joined" not in other_class
 
 
+def test_duplicate_radius_is_geodesic_metres_east_and_north(session):
+    """At 45.8° N a degree of longitude is ≈ 77.6 km and one of latitude ≈ 111.1 km: 48 m
+    east or north joins, 53 m does not, whichever way the offset points."""
+    from pyproj import Geod
+
+    geod, now = Geod(ellps="WGS84"), datetime.now(UTC)
+    base = demands.create_demand(session, check_new_demand(
+        {"title": "噪音", "category": "0403", **CITY_HALL}), RESIDENT, now=now)
+    for azimuth in (0, 90, 180, 270):
+        for metres, joins in ((48, True), (53, False)):
+            lon, lat, _ = geod.fwd(CITY_HALL["lon"], CITY_HALL["lat"], azimuth, metres)
+            out = demands.create_demand(session, check_new_demand(
+                {"title": "噪音", "category": "0403", "lon": lon, "lat": lat}), RESIDENT,
+                now=now)
+            assert out.get("joined") == (base["code"] if joins else None), (azimuth, metres)
+            if not joins:  # keep later offsets' nearest original the first one
+                session.execute(text("UPDATE demands SET state = 'closed' WHERE code = :c"),
+                                {"c": out["code"]})
+
+
 def test_retried_post_with_idempotency_key_creates_nothing_new(client, session):
     body = {"title": "停水", "category": "1101", **CITY_HALL}
     headers = {"Idempotency-Key": "phone-42-retry"}
