@@ -85,17 +85,21 @@ def print_table(title: str, rows: list[tuple]) -> None:
         print(f"| {what} | {ours} | {base} | {target} | {'yes' if met else 'NO'} |")
 
 
-def get_latencies(base: str, paths: list[str], headers: dict | None = None) -> list[float]:
-    """Return per-call latencies (ms) of GETs of `paths` on `base`, a new connection each (as a
-    phone would); every answer must be 200."""
+def get_latencies(base: str, paths: list[str], headers: dict | None = None,
+                  keep_alive: bool = False) -> list[float]:
+    """Return per-call latencies (ms) of GETs of `paths` on `base`: a new connection each (as
+    a phone would), or one kept-alive connection (as a browser page would); every answer
+    must be 200."""
     host, out = urlsplit(base), []
+    conn = http.client.HTTPConnection(host.hostname, host.port)
     for path in paths:
         t = time.perf_counter()
-        conn = http.client.HTTPConnection(host.hostname, host.port)
         conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
         resp.read()
-        conn.close()
+        if not keep_alive:
+            conn.close()
         out.append((time.perf_counter() - t) * 1000)
         assert resp.status == 200, (path, resp.status)
+    conn.close()
     return out

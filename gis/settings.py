@@ -8,6 +8,24 @@ from pathlib import Path
 
 PREFIX = "GRIDGOV_"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TILE_CRS_NAMES: tuple[str, ...] = ("wgs84", "gcj02")
+"""Datums a basemap of plain {z}/{x}/{y} tiles can be in: WGS84 (OSM and most servers) or
+GCJ-02 (Amap, Tencent). Baidu's BD-09 tiles use their own tiling, which Leaflet cannot show."""
+
+
+class SettingsError(ValueError):
+    """A GRIDGOV_ variable holds a value the platform cannot use."""
+
+
+def check_tile_crs(value: str | None) -> str:
+    """Return the basemap tiles' datum, 'wgs84' (also when empty) or 'gcj02' (any case);
+    SettingsError naming GRIDGOV_TILE_CRS otherwise."""
+    norm = (value or "").strip().lower() or "wgs84"
+    if norm not in TILE_CRS_NAMES:
+        raise SettingsError(
+            f"{PREFIX}TILE_CRS={str(value)[:30]!r} 无效：应为 wgs84 或 gcj02（底图瓦片的坐标系；"
+            "高德、腾讯瓦片为 gcj02）— must be wgs84 or gcj02")
+    return norm
 
 
 def _env(name: str, default: str) -> str:
@@ -32,6 +50,7 @@ class Settings:
     port: int = field(default_factory=lambda: int(_env("PORT", "5000")))
     tile_url: str = field(default_factory=lambda: _env("TILE_URL", ""))
     tile_attribution: str = field(default_factory=lambda: _env("TILE_ATTRIBUTION", ""))
+    tile_crs: str = field(default_factory=lambda: _env("TILE_CRS", "wgs84"))  # TILE_CRS_NAMES
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
     demo_seed: int = field(default_factory=lambda: int(_env("DEMO_SEED", "230900")))
     duplicate_radius_m: float = field(

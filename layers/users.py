@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    bindparam,
     func,
     select,
     text,
@@ -237,23 +238,29 @@ def issue_token(session: Session, name: str) -> str:
     return token
 
 
+_USER_COLUMNS = tuple(User.__table__.c)
+_TOKEN_USER = (
+    select(*_USER_COLUMNS, ApiToken.id.label("token_id"),
+           ApiToken.last_used_at.label("token_used_at"))
+    .join(ApiToken, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False))
+    .where(User.active.is_(True))
+)
+
+
 def user_for_token(session: Session, token: str | None) -> User | None:
-    """Return the active user of an unrevoked token, or None. Marks the token used at most once
-    a minute and then sets session.info["token_touched"] so the caller can commit it."""
+    """Return the active user of an unrevoked token (a detached User read in one Core
+    statement, no ORM load), or None. Marks the token used at most once a minute and then
+    sets session.info["token_touched"] so the caller can commit it."""
     if not token:
         return None
-    row = session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at)
-        .join(ApiToken, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False))
-        .where(User.active.is_(True))
-    ).first()
+    row = session.execute(_TOKEN_USER, {"digest": _hash_token(token)}).mappings().first()
     if row is None:
         return None
-    user, token_id, last_used_at = row
+    user = User(**{c.key: row[c.key] for c in _USER_COLUMNS})
     now = datetime.now(UTC)
-    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_EVERY:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id)
+    if row["token_used_at"] is None or now - row["token_used_at"] > TOKEN_TOUCH_EVERY:
+        session.execute(update(ApiToken).where(ApiToken.id == row["token_id"])
                         .values(last_used_at=now))
         session.info["token_touched"] = True
     return user

@@ -198,8 +198,11 @@ def test_linking_a_login_to_a_member_from_the_command_line(app, session, staff):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["members", "link", str(mid), user.name]).exit_code == 0
     assert members.member(session, mid)["user_id"] == user.id
+    assert session.execute(text(  # the page's audit trail, without a user
+        "SELECT count(*) FROM audit_log WHERE action = 'link_member_login' AND user_id IS NULL "
+        "AND subject = :s"), {"s": f"member:{mid} login:{user.name}"}).scalar() == 1
     taken = runner.invoke(args=["members", "link", str(other), user.name])
-    assert taken.exit_code != 0 and "already linked" in taken.output
+    assert taken.exit_code != 0 and "已关联网格成员" in taken.output
     assert members.member(session, other)["user_id"] is None
     assert runner.invoke(args=["members", "link", str(mid), "nobody"]).exit_code != 0
     assert runner.invoke(args=["members", "link", "999999", user.name]).exit_code != 0

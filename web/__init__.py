@@ -21,7 +21,9 @@ class GridgovFlask(Flask):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Return the configured app; `test_config` overrides settings (e.g. SESSION_FACTORY)."""
+    """Return the configured app; `test_config` overrides settings (e.g. SESSION_FACTORY).
+
+    Raises settings.SettingsError, naming the variable, for an unusable GRIDGOV_ value."""
     app = GridgovFlask(__name__)
     conf = settings.load()
     app.config.from_mapping(
@@ -31,12 +33,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=conf.database_url,
         TILE_URL=conf.tile_url,
         TILE_ATTRIBUTION=conf.tile_attribution,
+        TILE_CRS=conf.tile_crs,
         RULES=Rules.from_settings(conf),
         MAX_CONTENT_LENGTH=95 * 1024 * 1024,  # 9 photos of at most 10 MB plus the form
         MEDIA_DIR=conf.media_dir,
     )
     if test_config:
         app.config.update(test_config)
+    app.config["TILE_CRS"] = settings.check_tile_crs(app.config["TILE_CRS"])
     if "SESSION_FACTORY" not in app.config:
         engine = make_engine(app.config["DATABASE_URL"])
         app.config["SESSION_FACTORY"] = make_sessionmaker(engine)

@@ -1,11 +1,11 @@
-"""Member and dispatch routes on the API blueprint: positions, duty, candidates."""
+"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
 from gis.errors import Forbidden, Invalid
-from layers import candidates, members, service_days
+from layers import candidates, member_logins, members, service_days
 from web import actor as acting
 from web import params
 from web.api import bp
@@ -49,6 +49,23 @@ def member_duty(member_id: int) -> Response:
     members.set_on_duty(session, member_id, body["on_duty"])
     session.commit()
     return jsonify({"member_id": member_id, "on_duty": body["on_duty"]})
+
+
+@bp.put("/members/<int:member_id>/login")
+@roles_required(*sorted(member_logins.MANAGERS))
+def member_login(member_id: int) -> Response:
+    """Tie a staff login to a member ({"login": "name"}) or remove it ({"login": null})."""
+    session, actor = get_session(), acting.current()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "login" not in body:
+        raise Invalid({"login": "应为登录账号（用户名）或 null（expected {\"login\": …}）"})
+    if body["login"] is None:
+        out = member_logins.unlink(session, actor, member_id)
+    else:
+        out = member_logins.link(session, actor, member_id, body["login"])
+    session.commit()
+    return jsonify({"member_id": out["id"], "name": out["name"], "kind": out["kind"],
+                    "login": out["login"]})
 
 
 @bp.get("/demands/<code>/candidates")

@@ -7,8 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gis.errors import DomainError
-from layers import members, users
+from layers import member_logins, roles
+from layers.actors import Actor
 
+CLI_ADMIN = Actor(role=roles.ADMIN, name="命令行（command line）")
 members_cli = AppGroup("members", help="网格成员 Grid members.")
 
 
@@ -18,11 +20,11 @@ members_cli = AppGroup("members", help="网格成员 Grid members.")
 def link(member_id: int, login: str | None) -> None:
     """Link LOGIN (a staff user name) to MEMBER_ID; without LOGIN, remove the link."""
     with current_app.config["SESSION_FACTORY"]() as session:
-        try:
-            user = users.get_user(session, login) if login else None
-            if login and user is None:
-                raise click.ClickException(f"没有用户 {login}（unknown login）")
-            members.link_login(session, member_id, user.id if user else None)
+        try:  # the page's rules and audit trail, as a city-wide administrator
+            if login:
+                member_logins.link(session, CLI_ADMIN, member_id, login)
+            else:
+                member_logins.unlink(session, CLI_ADMIN, member_id)
         except DomainError as err:
             raise click.ClickException(str(err)) from None
         session.commit()

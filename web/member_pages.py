@@ -1,24 +1,43 @@
 """The staff page 网格力量 (/members): on-duty members by kind on the grid map, coverage gaps,
-and the professional members short of their monthly service days."""
+the professional members short of their monthly service days, and 账号关联 (tying a staff
+login to a member; CSRF-checked forms, managers only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 
-from gis.errors import BadInput
+from gis.errors import BadInput, DomainError, Forbidden, Invalid, NotFound
 from grids import mapdata
-from layers import member_map, service_days, taxonomy
+from layers import member_logins, member_map, members, service_days, taxonomy
 from web import actor as acting
 from web import maps, member_maps
-from web.auth import staff_required
+from web.auth import roles_required, staff_required
 from web.db import get_session
-from web.errors import error_page
+from web.errors import STATUS, error_page
 from web.map_context import basemap, map_links
 
 bp = Blueprint("members", __name__)
 TABLE_ROWS = 200
+MANAGERS = sorted(member_logins.MANAGERS)
+
+
+class LinkLoginForm(FlaskForm):
+    """关联登录账号: the staff user name that will act for a member."""
+
+    login = StringField("登录账号（用户名）", validators=[
+        DataRequired("请填写登录账号（用户名）"), Length(max=40, message="用户名最多 40 个字符")])
+    submit = SubmitField("关联")
+
+
+class UnlinkLoginForm(FlaskForm):
+    """解除关联: a one-button form, so that unlinking is a CSRF-checked POST."""
+
+    submit = SubmitField("解除关联")
 
 
 def _department(raw: str | None, departments: list[dict]) -> str | None:
@@ -61,4 +80,78 @@ def index() -> Any:
         counts=member_map.kind_counts(rows), departments=departments, month=month,
         department=department, short=short[:TABLE_ROWS], short_total=len(short),
         professionals=len(everyone), minimum=service_days.MIN_DAYS, scope=actor.scope,
-        no_rider=len(layers.no_rider), grid_count=len(layers.grids))
+        no_rider=len(layers.no_rider), grid_count=len(layers.grids),
+        can_manage_logins=actor.role in member_logins.MANAGERS)
+
+
+@bp.get("/members/logins")
+@roles_required(*MANAGERS)
+def logins() -> Any:
+    """账号关联: members in scope whose id is ?q= or whose name contains it, with their logins."""
+    query = request.args.get("q", "")
+    try:
+        found = member_logins.find(get_session(), acting.current(), query)
+    except BadInput as err:
+        return error_page(400, str(err))
+    return render_template("members/logins.html", query=query[:member_logins.MAX_QUERY],
+                           found=found, kinds=members.KINDS, limit=member_logins.MAX_FOUND)
+
+
+def _login_page(member_id: int, form: LinkLoginForm | None = None, error: str | None = None,
+                status: int = 200) -> Any:
+    """Render one member's login page (404/403 pages for unknown or out-of-scope members)."""
+    try:
+        found = member_logins.member_login(get_session(), acting.current(), member_id)
+    except NotFound:
+        return error_page(404, f"没有网格成员 {member_id}。")
+    except Forbidden as err:
+        return error_page(403, str(err))
+    return render_template(
+        "members/login.html", m=found, kinds=members.KINDS, form=form or LinkLoginForm(),
+        unlink_form=UnlinkLoginForm(), error=error), status
+
+
+@bp.get("/members/<int:member_id>/login")
+@roles_required(*MANAGERS)
+def member_login(member_id: int) -> Any:
+    """One member: its current login, a form to link another and a button to unlink."""
+    return _login_page(member_id)
+
+
+@bp.post("/members/<int:member_id>/login")
+@roles_required(*MANAGERS)
+def link_login(member_id: int) -> Any:
+    """Tie the login named in the form to the member; refusals are shown on the page."""
+    form = LinkLoginForm()
+    if not form.validate_on_submit():
+        return _login_page(member_id, form, status=422)
+    session = get_session()
+    try:
+        member_logins.link(session, acting.current(), member_id, form.login.data)
+    except Invalid as err:
+        session.rollback()
+        form.login.errors = [*form.login.errors, *err.fields.values()]
+        return _login_page(member_id, form, status=422)
+    except DomainError as err:
+        session.rollback()
+        return _login_page(member_id, form, str(err), STATUS.get(type(err), 400))
+    session.commit()
+    flash(f"已将登录账号 {form.login.data.strip().lower()} 关联到网格成员 {member_id}", "success")
+    return redirect(url_for("members.member_login", member_id=member_id))
+
+
+@bp.post("/members/<int:member_id>/login/unlink")
+@roles_required(*MANAGERS)
+def unlink_login(member_id: int) -> Any:
+    """Remove the member's login (the member stays; the login stays a staff account)."""
+    if not UnlinkLoginForm().validate_on_submit():
+        return error_page(400, "表单无效或已过期，请刷新页面后重试。")
+    session = get_session()
+    try:
+        member_logins.unlink(session, acting.current(), member_id)
+    except DomainError as err:
+        session.rollback()
+        return _login_page(member_id, error=str(err), status=STATUS.get(type(err), 400))
+    session.commit()
+    flash(f"已解除网格成员 {member_id} 的登录账号关联", "success")
+    return redirect(url_for("members.member_login", member_id=member_id))

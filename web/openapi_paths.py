@@ -142,6 +142,14 @@ def _members() -> dict:
         "/api/v1/members/{member_id}/check-out": {"post": op(
             "Check a professional member out for today", tag=tag, auth=True, params=(MEMBER,),
             errors="404 409", body=json_body(POINT))},
+        "/api/v1/members/{member_id}/login": {"put": op(
+            "Link a staff login to a member, or unlink it", tag=tag, auth=True,
+            params=(MEMBER,), errors="404 409", description=(
+                "管理员 admin only, member in scope. `login`: a staff user name, or null to "
+                "remove the link. One login acts for at most one member (409 login_linked)."),
+            body=json_body(obj({"login": {"type": "string", "maxLength": 40, "nullable": True,
+                                          "description": "登录账号 staff user name"}},
+                               ("login",))))},
         "/api/v1/service-days/shortfall": {"get": op(
             "Professional members short of the monthly service days", tag=tag, auth=True,
             params=(MONTH, q("department", STR, "部门代码 department code"), *HIERARCHY))},
