@@ -28,6 +28,7 @@ $(VENV_STAMP): pyproject.toml
 db: $(VENV_STAMP)
 	.venv/bin/flask db upgrade
 	.venv/bin/flask demo load --if-empty
+	.venv/bin/flask demo refresh-positions
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

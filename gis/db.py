@@ -56,6 +56,14 @@ def finish(session: Session, failed: bool = False) -> None:
         session.close()
 
 
+def analyze(session: Session, tables: tuple[str, ...] = ()) -> None:
+    """Refresh the planner's statistics of `tables` (all when empty) after a large load, so
+    the next queries are planned for the rows now there; commits."""
+    session.commit()
+    session.execute(text("ANALYZE " + ", ".join(f'"{t}"' for t in tables)))
+    session.commit()
+
+
 def ensure_database(url: str) -> bool:
     """Create the database named in `url` when missing; return True when it was created."""
     target = make_url(url)

@@ -183,6 +183,14 @@ def has_grids(session: Session) -> bool:
                 .scalar())
 
 
+def is_demo_city(session: Session) -> bool:
+    """Return True when current grids are stored and all come from a synthetic source (the
+    demo city), so its members are demo members too."""
+    return bool(session.execute(text(
+        "SELECT coalesce(bool_and(s.synthetic), false) FROM grids g "
+        "JOIN grid_sources s ON s.id = g.source_id WHERE g.valid_to IS NULL")).scalar())
+
+
 def load(session: Session, seed: int) -> str:
     """Write the demo city (replacing current grids, keeping history); return a summary."""
     city = build_city(seed)

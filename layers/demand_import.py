@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from gis.errors import BadInput
 from grids.locate import GridIndex
+from layers import bulk_load
 from layers import demand_import_write as write
 from layers.demand_import_checks import FIELDS, REQUIRED, active_small_classes, check_rows
 
 MAX_LISTED = 50
+BULK_TABLES = ("demands", "demand_events")
 
 
 @dataclass
@@ -149,8 +152,9 @@ def select_fields(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
 
 
 def _write(session: Session, rows: pd.DataFrame, note: str, now: datetime,
-           progress: write.Progress | None) -> None:
-    """Write the good rows and one 'import' event each (COPY)."""
+           progress: write.Progress | None, bulk: bool = False) -> None:
+    """Write the good rows and one 'import' event each (COPY); in bulk, with the demand
+    tables' secondary indexes and foreign keys set aside and rebuilt."""
     codes = write.assign_codes(session, rows["code"], rows["created"].to_numpy())
     limits = active_small_classes(session).reindex(rows["category"].to_numpy())
     due = write.deadlines(session, rows["created"].to_numpy(),
@@ -160,9 +164,17 @@ def _write(session: Session, rows: pd.DataFrame, note: str, now: datetime,
         text("SELECT code, id FROM grids WHERE valid_to IS NULL")).all()))
     ids = write.reserve_ids(session, len(rows))
     gids = grid_ids.reindex(rows["grid_code"]).to_numpy()
-    chunks = [slice(i, i + write.CHUNK) for i in range(0, len(rows), write.CHUNK)]
     if progress is not None:
         progress.set_description("写入 writing")
+    with bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
+        _copy(session, rows, (ids, codes, gids, due), note, now, progress)
+
+
+def _copy(session: Session, rows: pd.DataFrame, columns: tuple, note: str, now: datetime,
+          progress: write.Progress | None) -> None:
+    """COPY the rows (with their ids, codes, grid ids and deadlines) and their events."""
+    ids, codes, gids, due = columns
+    chunks = [slice(i, i + write.CHUNK) for i in range(0, len(rows), write.CHUNK)]
     write.copy_tables(session, f"COPY demands ({', '.join(write.DEMAND_COLUMNS)}) FROM STDIN "
                       "(FORMAT csv)", (write.demand_table(rows.iloc[c], ids[c], codes[c],
                                                           gids[c], due[c]) for c in chunks),
@@ -174,11 +186,13 @@ def _write(session: Session, rows: pd.DataFrame, note: str, now: datetime,
 
 def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: bool = False,
                    progress: write.Progress | None = None, now: datetime | None = None,
-                   index: GridIndex | None = None) -> ImportReport:
+                   index: GridIndex | None = None, bulk: bool = False) -> ImportReport:
     """Check and write the rows of `frame` (from select_fields); return what was done.
 
     Raises BadRows (nothing written) when a row is bad and skip_bad is false. The writes run
-    in a savepoint: any failure leaves the session as it was; the caller commits.
+    in a savepoint: any failure leaves the session as it was; the caller commits. `bulk`
+    (large loads into a quiet service) rebuilds the demand tables' indexes and foreign keys
+    after the copy instead of updating them row by row, locking the tables until commit.
     """
     now = now or datetime.now(UTC)
     if progress is not None:
@@ -193,16 +207,17 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
     good = rows[~bad]
     if len(good):
         with session.begin_nested():
-            _write(session, good, note, now, progress)
+            _write(session, good, note, now, progress, bulk)
     report.imported = len(good)
     return report
 
 
 def import_file(session: Session, path: Path, mapping: dict[str, str] | None = None,
                 skip_bad: bool = False, encoding: str = "utf-8",
-                progress: write.Progress | None = None, now: datetime | None = None
-                ) -> ImportReport:
+                progress: write.Progress | None = None, now: datetime | None = None,
+                bulk: bool = False) -> ImportReport:
     """Import a CSV or XLSX file of demands (columns named as FIELDS, or mapped); see
     import_demands."""
     frame = select_fields(read_file(path, encoding), mapping or {})
-    return import_demands(session, frame, f"导入自 {path.name}", skip_bad, progress, now)
+    return import_demands(session, frame, f"导入自 {path.name}", skip_bad, progress, now,
+                          bulk=bulk)

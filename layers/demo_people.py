@@ -6,6 +6,7 @@ Names, phones and positions are invented (deterministic for a seed).
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from grids.locate import GridIndex
+from layers import roles, users
+from layers.members import KINDS, link_login
 
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰春梅红建国志云海燕鹏飞宇欣怡")
@@ -23,6 +26,8 @@ ORGANISATIONS = ["市财政局", "市教育局", "市人社局", "市自然资�
                  "市税务局", "市农业农村局", "七台河职业学院", "市第一中学", "龙煤七台河分公司",
                  "市人民医院", "市图书馆", "桃山区委组织部", "新兴区政府办", "茄子河区政府办"]
 SCALE = {"part_time": 4000, "volunteer": 2000, "rider": 371, "professional_per_dept": 130}
+ACCURACY_M = (5.0, 60.0)  # range of the demo positions' reported accuracy
+DEMO_RIDER = "rider"  # login name of the demo rider account
 
 
 def _names(rng: np.random.Generator, n: int) -> list[str]:
@@ -98,7 +103,7 @@ def _member_rows(plan: list[dict], ids: list[int], index: GridIndex, rng, now) -
             "x": float(xy[i, 0]) if located[i] else None,
             "y": float(xy[i, 1]) if located[i] else None,
             "at": now - timedelta(minutes=float(ages[i])) if located[i] else None,
-            "acc": float(rng.uniform(5, 60)) if located[i] else None,
+            "acc": float(rng.uniform(*ACCURACY_M)) if located[i] else None,
         })
     return rows
 
@@ -116,6 +121,30 @@ def _link_demo_users(session: Session) -> None:
         "AND m.id = (SELECT id FROM members WHERE kind = 'professional' "
         "AND department_code = u.department_code ORDER BY id LIMIT 1) "
         "AND NOT EXISTS (SELECT 1 FROM members WHERE user_id = u.id)"))
+
+
+_DEMO_RIDER_MEMBER = text(
+    "SELECT m.id, m.name FROM members m JOIN member_grids g ON g.member_id = m.id "
+    "WHERE m.kind = 'rider' AND m.active AND m.user_id IS NULL GROUP BY m.id "
+    "HAVING bool_or(g.grid_code LIKE :scope || '%') "
+    "ORDER BY bool_and(g.grid_code LIKE :scope || '%') DESC, m.id LIMIT 1")
+
+
+def create_demo_rider(session: Session) -> tuple[str, str, str] | None:
+    """Create the demo rider's login (a grid worker of the demo grid worker's community) and
+    link it to the first unlinked rider there; return (name, role, password), or None when
+    the login exists or no such rider does. Flushed, not committed."""
+    if users.get_user(session, DEMO_RIDER) is not None:
+        return None
+    scope = users.DEMO_SCOPES[roles.GRID_WORKER]
+    found = session.execute(_DEMO_RIDER_MEMBER, {"scope": scope}).first()
+    if found is None:
+        return None
+    password = secrets.token_urlsafe(9)
+    user = users.create_user(session, DEMO_RIDER, roles.GRID_WORKER, password,
+                             display_name=f"演示{KINDS['rider']}{found.name}", scope_code=scope)
+    link_login(session, found.id, user.id)
+    return DEMO_RIDER, roles.GRID_WORKER, password
 
 
 def has_members(session: Session) -> bool:

@@ -10,13 +10,19 @@ from gis.errors import Invalid
 TARGET_KINDS = ("department", "user", "community", "member")
 
 
+# A staff login acting for a delivery rider (a mobile grid member) reports; it is never sent
+# work (riders hold grid-worker logins only to file 随手拍).
+_NOT_A_RIDER = ("NOT EXISTS (SELECT 1 FROM members r WHERE r.user_id = users.id "
+                "AND r.kind = 'rider')")
+
+
 def rule_target(session: Session, grid_code: str, category: dict) -> dict:
     """Return the rule's target: the grid's grid worker (or its community) when the community
     can solve the category, otherwise the category's responsible department."""
     if category["community_solvable"]:
         worker = session.execute(
             text("SELECT id FROM users WHERE role = 'grid_worker' AND active "
-                 "AND scope_code IS NOT NULL AND :g LIKE scope_code || '%' "
+                 f"AND scope_code IS NOT NULL AND :g LIKE scope_code || '%' AND {_NOT_A_RIDER} "
                  "ORDER BY length(scope_code) DESC, id LIMIT 1"), {"g": grid_code}
         ).scalar()
         return {"user": worker} if worker else {"community": grid_code[:12]}
@@ -32,7 +38,7 @@ def check_target(session: Session, target: object) -> dict:
     queries = {
         "department": "SELECT code FROM departments WHERE code = :v AND active",
         "user": "SELECT id FROM users WHERE id = :v AND active AND role IN "
-                "('grid_worker', 'department_staff', 'community_staff')",
+                f"('grid_worker', 'department_staff', 'community_staff') AND {_NOT_A_RIDER}",
         "community": "SELECT code FROM communities WHERE code = :v",
         "member": "SELECT id FROM members WHERE id = :v AND active AND kind IN "
                   "('professional', 'grid_worker', 'grid_leader')",

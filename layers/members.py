@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -77,12 +78,15 @@ def check_position(body: object, now: datetime) -> tuple[float, float, str, floa
     return lon, lat, crs, accuracy, at
 
 
+# Inside the city: in a current grid or a district outline ({p}: the point's SQL expression).
+_IN_CITY = ("(EXISTS (SELECT 1 FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, {p})) "
+            "OR EXISTS (SELECT 1 FROM districts WHERE ST_Covers(boundary, {p})))")
+
+
 def _inside_city(session: Session, lon: float, lat: float) -> bool:
-    return bool(session.execute(
-        text(f"SELECT EXISTS (SELECT 1 FROM districts WHERE ST_Covers(boundary, "
-             f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE}))) OR EXISTS (SELECT 1 FROM grids "
-             f"WHERE valid_to IS NULL AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), "
-             f"{STORAGE})))"), {"x": lon, "y": lat}).scalar())
+    point = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
+    return bool(session.execute(text("SELECT " + _IN_CITY.format(p=point)),
+                                {"x": lon, "y": lat}).scalar())
 
 
 def record_position(session: Session, member_id: int, body: object,
@@ -112,6 +116,43 @@ def record_position(session: Session, member_id: int, body: object,
         f"UPDATE members SET position = {point}, position_at = :at, position_accuracy_m = :acc "
         "WHERE id = :id"), params)
     return member(session, member_id)
+
+
+# Many reports at once, under record_position's rules: the latest moves only forward in time,
+# and each report moving it is kept in the history.
+_RECORD_MANY = text(f"""
+    WITH p AS (
+        SELECT r.id, ST_SetSRID(ST_MakePoint(r.x, r.y), {STORAGE}) AS geom, r.acc, r.at
+        FROM unnest(CAST(:ids AS int[]), CAST(:xs AS float8[]), CAST(:ys AS float8[]),
+                    CAST(:accs AS float8[]), CAST(:ats AS timestamptz[])) AS r (id, x, y, acc, at)
+        WHERE r.acc > 0 AND r.acc <= :max_acc AND r.at <= :latest_ok
+    ), moved AS (
+        UPDATE members m SET position = p.geom, position_at = p.at, position_accuracy_m = p.acc
+        FROM p WHERE m.id = p.id AND (m.position_at IS NULL OR p.at > m.position_at)
+          AND {_IN_CITY.format(p='p.geom')}
+        RETURNING m.id, p.geom, p.acc, p.at
+    )
+    INSERT INTO member_positions (member_id, geom, input_crs, accuracy_m, reported_at)
+    SELECT id, geom, 'wgs84', acc, at FROM moved
+""")
+
+
+def record_positions(session: Session,
+                     reports: Sequence[tuple[int, float, float, float, datetime]],
+                     now: datetime | None = None) -> int:
+    """Store many WGS84 (member_id, lon, lat, accuracy_m, time) reports, one per member, as
+    latest and in the history in one statement; return how many were stored.
+
+    Left out, as record_position refuses them: outside the city, a future time, a time not
+    newer than the latest, accuracy worse than MAX_ACCURACY_M.
+    """
+    if not reports:
+        return 0
+    ids, xs, ys, accs, ats = (list(col) for col in zip(*reports, strict=True))
+    return session.execute(_RECORD_MANY, {
+        "ids": ids, "xs": xs, "ys": ys, "accs": accs, "ats": ats,
+        "max_acc": MAX_ACCURACY_M, "latest_ok": (now or datetime.now(UTC)) + FUTURE_SLACK,
+    }).rowcount
 
 
 def set_on_duty(session: Session, member_id: int, on_duty: bool) -> None:

@@ -9,7 +9,9 @@ their responsible grids.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -27,6 +29,18 @@ _POINT = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
 _FIELDS = ("id, member_id, day, community_code, check_in_at, ST_X(check_in) AS in_lon, "
            "ST_Y(check_in) AS in_lat, check_out_at, ST_X(check_out) AS out_lon, "
            "ST_Y(check_out) AS out_lat")
+
+
+class ServedDay(NamedTuple):
+    """One past service day: check-in (and check-out, or None) time and WGS84 point."""
+
+    member_id: int
+    check_in_at: datetime
+    in_lon: float
+    in_lat: float
+    check_out_at: datetime | None
+    out_lon: float | None
+    out_lat: float | None
 
 
 def local_day(at: datetime) -> date:
@@ -127,6 +141,50 @@ def check_out(session: Session, member_id: int, lon: object, lat: object, crs: o
         f"UPDATE member_service_days SET check_out_at = :at, check_out = {_POINT} "
         "WHERE id = :id"), {"at": now, "x": x, "y": y, "id": record["id"]})
     return _record(session, member_id, day)
+
+
+# A point's community as grids.locate.find has it (lowest grid code on a shared boundary),
+# and the communities of a member's responsible grids ({p}: point, {m}: member id).
+_LOCATED = ("(SELECT community_code FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, {p}) "
+            "ORDER BY code LIMIT 1)")
+_MINE = "(SELECT left(grid_code, 12) FROM member_grids WHERE member_id = {m})"
+_IN_AT = f"ST_SetSRID(ST_MakePoint(u.in_lon, u.in_lat), {STORAGE})"
+_RECORD_DAYS = text(f"""
+    INSERT INTO member_service_days (member_id, day, community_code, check_in_at, check_in,
+                                     check_out_at, check_out)
+    SELECT r.m, r.day, r.community, r.in_at, r.pin, r.out_at, r.pout
+    FROM (SELECT u.m, CAST(u.in_at AT TIME ZONE :tz AS date) AS day, u.in_at, u.out_at,
+                 {_LOCATED.format(p=_IN_AT)} AS community, {_IN_AT} AS pin,
+                 CASE WHEN u.out_at IS NOT NULL THEN ST_SetSRID(ST_MakePoint(u.out_lon,
+                      u.out_lat), {STORAGE}) END AS pout
+          FROM unnest(CAST(:member_id AS int[]), CAST(:check_in_at AS timestamptz[]),
+                      CAST(:in_lon AS float8[]), CAST(:in_lat AS float8[]),
+                      CAST(:check_out_at AS timestamptz[]), CAST(:out_lon AS float8[]),
+                      CAST(:out_lat AS float8[])) AS u (m, in_at, in_lon, in_lat, out_at,
+                                                         out_lon, out_lat)) AS r
+    JOIN members mem ON mem.id = r.m AND mem.kind = 'professional' AND mem.active
+    WHERE r.in_at <= :now AND r.community IN {_MINE.format(m="r.m")}
+      AND (r.out_at IS NULL OR (r.out_at > r.in_at AND r.out_at <= :now
+           AND CAST(r.out_at AT TIME ZONE :tz AS date) = r.day
+           AND {_LOCATED.format(p="r.pout")} IN {_MINE.format(m="r.m")}))
+    ON CONFLICT (member_id, day) DO NOTHING
+""")
+
+
+def record_days(session: Session, days: Sequence[ServedDay], now: datetime | None = None) -> int:
+    """Store many past check-ins (and check-outs, WGS84) in one statement; return how many.
+
+    The rules of check_in and check_out hold: active professional members only, points in
+    the communities of their grids, one record per member and local day (an existing one is
+    kept), check-out later the same local day; nothing after `now`. Rows breaking a rule are
+    left out.
+    """
+    if not days:
+        return 0
+    columns = {name: list(col) for name, col in zip(ServedDay._fields, zip(*days, strict=True),
+                                                     strict=True)}
+    return session.execute(_RECORD_DAYS, {
+        **columns, "tz": str(workcal.TZ), "now": now or datetime.now(UTC)}).rowcount
 
 
 _SHORTFALL = text(f"""

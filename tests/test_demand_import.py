@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from gis.coords import wgs84_to_gcj02
-from layers import demand_import, workcal
+from layers import bulk_load, demand_import, workcal
 from layers import demand_import_write as write
 from layers.demand_import import BadRows, import_file, parse_mapping
 
@@ -209,6 +210,41 @@ def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatc
         == counters
 
 
+def _structures(session) -> tuple[list, list]:
+    return bulk_load.structures(session, demand_import.BULK_TABLES)
+
+
+def test_bulk_import_stores_the_same_rows_and_rebuilds_indexes_and_keys(session, tmp_path):
+    before, structures = _count(session), _structures(session)
+    assert len(structures[0]) >= 8 and len(structures[1]) >= 7  # what is set aside
+    report = import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
+    assert report.imported == 3 and _count(session) == before + 3
+    rubbish = _stored(session, "垃圾没人收")
+    assert rubbish["code"] == "HL-0001" and rubbish["grid_code"]
+    assert _count(session, "SELECT count(*) FROM demand_events WHERE demand_id = "
+                           f"{rubbish['id']} AND action = 'import'") == 1
+    assert _structures(session) == structures
+    with pytest.raises(IntegrityError):  # the foreign keys hold again
+        with session.begin_nested():
+            session.execute(text("UPDATE demands SET category_code = 'nope' WHERE id = :d"),
+                            {"d": rubbish["id"]})
+
+
+def test_a_failed_bulk_import_restores_indexes_keys_and_rows(session, tmp_path, monkeypatch):
+    before, structures = _count(session), _structures(session)
+    original = write.copy_tables
+
+    def failing(session, sql, tables, progress):
+        original(session, sql, tables, progress)
+        if "demand_events" in sql:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(write, "copy_tables", failing)
+    with pytest.raises(RuntimeError):
+        import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
+    assert _count(session) == before and _structures(session) == structures
+
+
 def test_cli_imports_and_commits_nothing_when_refused(app, session, tmp_path):
     before = _count(session)
     runner = app.test_cli_runner()
@@ -220,6 +256,10 @@ def test_cli_imports_and_commits_nothing_when_refused(app, session, tmp_path):
     result = runner.invoke(args=["demands", "import", str(good), "--map", "title=title"])
     assert result.exit_code == 0, result.output
     assert "1 demands imported" in result.output and _count(session) == before + 1
+    result = runner.invoke(args=["demands", "import", str(_csv(tmp_path / "more.csv", GOOD[2:])),
+                                 "--bulk"])
+    assert result.exit_code == 0, result.output
+    assert "1 demands imported" in result.output and _count(session) == before + 2
 
 
 def test_gbk_file_with_its_encoding(session, tmp_path):

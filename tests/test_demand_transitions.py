@@ -61,6 +61,23 @@ def test_community_solvable_category_goes_to_the_grid_worker(client, staff, new_
     assert _act(client, d["code"], worker_h, action="sign").status_code == 200
 
 
+def test_a_riders_login_is_never_sent_work(client, session, staff, new_demand):
+    d = new_demand("0103")
+    rider, _ = staff("grid_worker", scope=d["grid_code"])  # the narrower scope would win
+    member = session.execute(text("INSERT INTO members (kind, name, platform, user_id) VALUES "
+                                  "('rider', '骑手', '美团', :u) RETURNING id"),
+                             {"u": rider.id}).scalar_one()
+    assert member
+    worker, _ = staff("grid_worker", scope=d["grid_code"][:12])
+    _, disp = staff("dispatcher")
+    body = _act(client, d["code"], disp, action="dispatch").get_json()
+    assert body["assignee_user_id"] == worker.id
+    other = new_demand("0103", lon=CITY_HALL["lon"] + 0.01)
+    r = _act(client, other["code"], disp, action="dispatch", to={"user": rider.id},
+             note="指定骑手")
+    assert r.status_code == 422 and "没有可派单的user" in str(r.get_json())
+
+
 def test_community_solvable_without_worker_goes_to_the_community(client, session, staff,
                                                                  new_demand):
     session.execute(text("UPDATE users SET active = false WHERE role = 'grid_worker'"))

@@ -208,3 +208,21 @@ def test_linking_a_login_to_a_member_from_the_command_line(app, session, staff):
     assert runner.invoke(args=["members", "link", "999999", user.name]).exit_code != 0
     assert runner.invoke(args=["members", "link", str(mid)]).exit_code == 0
     assert members.member(session, mid)["user_id"] is None
+
+
+def test_many_positions_at_once_keep_the_rules_of_one(session):
+    now = datetime.now(UTC)
+    mid = _member(session, "rider", "230903011001001", lon=None, lat=None)
+    others = [_member(session, "rider", "230903011001001", lon=None, lat=None) for _ in range(4)]
+    members.record_position(session, mid, {"lon": 131.0, "lat": 45.77, "accuracy": 10,
+                                           "time": (now - timedelta(minutes=5)).isoformat()})
+    fresh = (*CITY_HALL, 12.0, now - timedelta(minutes=1))
+    reports = [(mid, *fresh), (others[0], *fresh),
+               (others[1], 131.6, 46.5, 12.0, fresh[3]),  # outside the city
+               (others[2], *CITY_HALL, 500.0, fresh[3]),  # too imprecise
+               (others[3], *CITY_HALL, 12.0, now + timedelta(hours=1))]  # in the future
+    assert members.record_positions(session, reports, now) == 2
+    assert members.member(session, mid)["lon"] == pytest.approx(CITY_HALL[0])
+    assert [_positions(session, m) for m in (mid, *others)] == [2, 1, 0, 0, 0]
+    older = [(mid, *CITY_HALL, 12.0, now - timedelta(minutes=3))]  # not newer than the latest
+    assert members.record_positions(session, older, now) == 0 and _positions(session, mid) == 2

@@ -192,3 +192,38 @@ def test_shortfall_api_filters_and_keeps_to_the_actors_scope(client, session, st
     assert client.get("/api/v1/service-days/shortfall").status_code == 401
     assert client.get("/api/v1/service-days/shortfall?district=230921",
                       headers=super_h).status_code == 403
+
+
+def test_recording_many_days_keeps_the_check_in_and_check_out_rules(session):
+    home, other = _communities(session)
+    mid, rider = _member(session, home), _member(session, home, kind="rider")
+    x, y = _inside(session, home)
+    ox, oy = _inside(session, other)
+
+    def served(d: int, **changed) -> service_days.ServedDay:
+        start = NOV.replace(day=d)  # 09:00 local, out at 16:00
+        return service_days.ServedDay(mid, start, x, y, start + timedelta(hours=7), x, y
+                                      )._replace(**changed)
+
+    rows = [
+        served(2),
+        served(2, check_in_at=NOV.replace(day=2, hour=2)),  # the same local day again
+        served(3, in_lon=ox, in_lat=oy),  # checked in outside the member's communities
+        served(4, check_out_at=NOV.replace(day=5)),  # checked out the next day
+        served(6, out_lon=ox, out_lat=oy),  # checked out outside
+        served(7, check_out_at=NOV.replace(day=7)),  # out not after in
+        served(8),  # checked out after `now` below
+        served(2, member_id=rider),  # not a professional member
+        served(9, check_out_at=None, out_lon=None, out_lat=None),  # never checked out
+    ]
+    assert service_days.record_days(session, rows, now=NOV.replace(day=8, hour=2)) == 1
+    stored = session.execute(text(
+        "SELECT day, community_code, check_in_at FROM member_service_days WHERE member_id = :m"),
+        {"m": mid}).one()
+    assert (stored.day, stored.community_code, stored.check_in_at) == (
+        date(2026, 11, 2), home, NOV.replace(day=2))
+    assert service_days.record_days(session, rows, now=NOV.replace(day=10)) == 2  # 8th, 9th
+    assert _rows(session, mid) == 3 and _rows(session, rider) == 0
+    rows = {r["member_id"]: r for r in service_days.shortfall(
+        session, date(2026, 11, 1), now=NOV.replace(day=10))}
+    assert (rows[mid]["days"], rows[mid]["unfinished"]) == (2, 1)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from gis.db import analyze
 from layers import demand_import, escalation, taxonomy
 
 demands_cli = AppGroup("demands", help="诉求 Demands.")
@@ -31,13 +32,19 @@ def escalate() -> None:
               help="文件列名映射，如 --map title=标题 (repeatable).")
 @click.option("--skip-bad", is_flag=True, help="跳过有误的行，导入其余行。")
 @click.option("--encoding", default="utf-8", show_default=True, help="CSV 编码，如 gbk。")
-def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encoding: str) -> None:
+@click.option("--bulk", is_flag=True,
+              help="大批量导入：写完后重建索引和外键（约快 2 倍），导入期间诉求表对服务锁定。"
+                   " Large loads: indexes and foreign keys rebuilt after the copy; the demand "
+                   "tables are locked for the service until the import commits.")
+def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encoding: str,
+                   bulk: bool) -> None:
     """Import demand history from a CSV/XLSX file, all rows or none (--skip-bad: good rows)."""
     with current_app.config["SESSION_FACTORY"]() as session, \
             tqdm(total=0, unit="rows", unit_scale=True, file=sys.stderr) as bar:
         try:
             report = demand_import.import_file(
-                session, file, demand_import.parse_mapping(mapping), skip_bad, encoding, bar)
+                session, file, demand_import.parse_mapping(mapping), skip_bad, encoding, bar,
+                bulk=bulk)
         except demand_import.BadRows as err:
             bar.close()
             _list_bad(err.report)
@@ -45,6 +52,7 @@ def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encodin
         except demand_import.BadInput as err:
             raise click.ClickException(str(err)) from None
         session.commit()
+        analyze(session, demand_import.BULK_TABLES)
     _list_bad(report)
     click.echo(f"{report.imported} demands imported from {file.name}")
 

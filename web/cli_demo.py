@@ -1,4 +1,6 @@
-"""`flask demo load`: the synthetic demo city, the standard taxonomy and one user per role."""
+"""`flask demo load`: the synthetic demo city, the standard taxonomy, one user per role, the
+demo members and their service days, a demo rider login and the backlog;
+`flask demo refresh-positions`: keep the demo members' positions live."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from gis.db import analyze
 from grids import demo
-from layers import demo_backlog, demo_people, taxonomy, users
+from layers import demo_backlog, demo_people, demo_positions, demo_service_days, taxonomy, users
 
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
 
@@ -20,18 +23,24 @@ def demo_load(if_empty: bool) -> None:
     """Load the demo city (824 synthetic grids, real district outlines, the river), the
     standard departments and categories, and one demo account per role."""
     factory = current_app.config["SESSION_FACTORY"]
+    seed = current_app.config["GRIDGOV"].demo_seed
     with factory() as session:
         if if_empty and demo.has_grids(session):
             click.echo("grids already loaded; demo city not loaded again")
         else:
-            click.echo(demo.load(session, seed=current_app.config["GRIDGOV"].demo_seed))
+            click.echo(demo.load(session, seed=seed))
         added = taxonomy.load_taxonomy(session)
         accounts = users.create_demo_users(session)
         session.commit()
-        _people_and_backlog(session, current_app.config["GRIDGOV"].demo_seed)
+        _people_and_backlog(session, seed)
+        accounts += _demo_month(session, seed)
+        analyze(session)  # fresh statistics for the first requests (autovacuum may lag)
     click.echo(f"{added} departments/categories added")
     for name, role, password in accounts:
         click.echo(f"demo account  {name:<18} role {role:<18} password {password}")
+    if any(name == demo_people.DEMO_RIDER for name, _, _ in accounts):
+        click.echo(f"  {demo_people.DEMO_RIDER}: a delivery rider's login — reports filed on "
+                   "/report count for the rider on /riders (open it as community_staff)")
 
 
 def _people_and_backlog(session, seed: int) -> None:
@@ -45,3 +54,28 @@ def _people_and_backlog(session, seed: int) -> None:
         n = demo_backlog.load(session, seed=seed)
         session.commit()
         click.echo(f"{n} demands added ({time.perf_counter() - started:.1f} s)")
+
+
+def _demo_month(session, seed: int) -> list[tuple[str, str, str]]:
+    """In the demo city only: record this month's service days so far and create the demo
+    rider's login (when missing); commit and return the new account, if any."""
+    if not demo.is_demo_city(session):
+        return []
+    days = demo_service_days.load(session, seed=seed)
+    rider = demo_people.create_demo_rider(session)
+    session.commit()
+    click.echo(f"{days} service days added this month")
+    return [rider] if rider else []
+
+
+@demo_cli.command("refresh-positions")
+def refresh_positions() -> None:
+    """Give the on-duty demo members whose position is older than 10 minutes a fresh one near
+    it, inside their grids (idempotent; run it every few minutes from cron)."""
+    with current_app.config["SESSION_FACTORY"]() as session:
+        if not demo.is_demo_city(session):
+            click.echo("the current grids are not the demo city; no position changed")
+            return
+        n = demo_positions.refresh(session, seed=current_app.config["GRIDGOV"].demo_seed)
+        session.commit()
+    click.echo(f"{n} positions refreshed")
