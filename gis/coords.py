@@ -104,6 +104,17 @@ def to_wgs84(lon, lat, crs: str = "wgs84"):
     raise ValueError(f"unknown coordinate system {crs!r}; use one of {', '.join(CRS_NAMES)}")
 
 
+def from_wgs84(lon, lat, crs: str = "wgs84"):
+    """Return (lon, lat) in `crs` (wgs84, gcj02 or bd09) for a WGS84 point; scalars or arrays."""
+    if crs == "wgs84":
+        return _out(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    if crs == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if crs == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    raise ValueError(f"unknown coordinate system {crs!r}; use one of {', '.join(CRS_NAMES)}")
+
+
 def _out(lon, lat):
     if np.ndim(lon) == 0:
         return float(lon), float(lat)

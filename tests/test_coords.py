@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import shapely
 from shapely import Point
 
 from gis import coords
@@ -47,3 +48,40 @@ def test_outside_china_no_offset_is_applied():
 def test_unknown_crs_is_refused():
     with pytest.raises(ValueError):
         coords.to_wgs84(131.0, 45.7, "epsg:3857")
+
+
+# Published pairs (googollee/eviltransform's tests): WGS84 lat, lon → GCJ-02 lat, lon.
+PUBLISHED = [
+    (31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),  # Shanghai
+    (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),  # Shenzhen
+    (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),  # Beijing
+]
+
+
+@pytest.mark.parametrize("wlat,wlon,glat,glon", PUBLISHED)
+def test_wgs84_to_gcj02_gives_the_published_pairs_to_the_millimetre(wlat, wlon, glat, glon):
+    assert _metres(coords.wgs84_to_gcj02(wlon, wlat), (glon, glat)) < 0.001
+    assert _metres(coords.gcj02_to_wgs84(glon, glat), (wlon, wlat)) < 0.001
+
+
+def test_wgs84_to_gcj02_is_vectorised_and_round_trips_within_half_a_metre_over_the_city():
+    lons, lats = np.meshgrid(np.linspace(130.4, 131.4, 41), np.linspace(45.5, 46.1, 31))
+    glon, glat = coords.wgs84_to_gcj02(lons.ravel(), lats.ravel())
+    assert glon.shape == (41 * 31,)
+    assert (glon[7], glat[7]) == coords.wgs84_to_gcj02(lons.ravel()[7], lats.ravel()[7])
+    back = np.column_stack(coords.gcj02_to_wgs84(glon, glat))
+    true = np.column_stack([lons.ravel(), lats.ravel()])
+    err = shapely.distance(to_metric(shapely.points(back)), to_metric(shapely.points(true)))
+    assert err.max() <= 0.5
+    shift = shapely.distance(to_metric(shapely.points(np.column_stack([glon, glat]))),
+                             to_metric(shapely.points(true)))
+    assert 300 < shift.min() and shift.max() < 900
+
+
+def test_from_wgs84_is_the_inverse_of_to_wgs84_for_every_crs():
+    for crs in coords.CRS_NAMES:
+        lon, lat = coords.from_wgs84(131.0031, 45.7711, crs)
+        assert _metres(coords.to_wgs84(lon, lat, crs), (131.0031, 45.7711)) < 0.5
+    assert coords.from_wgs84(131.0031, 45.7711, "gcj02") == coords.wgs84_to_gcj02(131.0031, 45.7711)
+    with pytest.raises(ValueError):
+        coords.from_wgs84(131.0, 45.7, "epsg:3857")

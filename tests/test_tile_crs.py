@@ -1,5 +1,6 @@
 """GRIDGOV_TILE_CRS: the datum of the basemap tiles (wgs84 or gcj02) reaches the /report page's
-map-tap fallback; any other value stops the app at creation with an error naming the variable."""
+map-tap fallback when tiles are shown (data-datum; without tiles the map stays WGS84); any other
+value stops the app at creation with an error naming the variable."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _app(session_factory, **extra):
 
 def _tile_crs(app) -> str:
     html = app.test_client().get("/report").get_data(as_text=True)
-    return re.search(r'data-tile-crs="([^"]*)"', html).group(1)
+    return re.search(r'data-datum="([^"]*)"', html).group(1)
 
 
 @pytest.mark.parametrize("value", ["bd09", "epsg:3857", "gcj-02", "wgs84 gcj02"])
@@ -51,4 +52,6 @@ def test_tile_crs_defaults_to_wgs84(monkeypatch, session_factory):
 def test_a_tile_crs_given_in_the_test_config_is_checked_too(session_factory):
     with pytest.raises(settings.SettingsError, match="GRIDGOV_TILE_CRS"):
         _app(session_factory, TILE_CRS="bd09")
-    assert _tile_crs(_app(session_factory, TILE_CRS="gcj02")) == "gcj02"
+    assert _tile_crs(_app(session_factory, TILE_CRS="gcj02", TILE_URL="/t/{z}/{x}/{y}.png")) \
+        == "gcj02"
+    assert _tile_crs(_app(session_factory, TILE_CRS="gcj02")) == "wgs84"  # no tiles shown

@@ -1,7 +1,8 @@
 """The dispatcher's map builder: district outlines and rivers, handed to static/js/dispatch.js.
 
 Plain features in, a folium map out; it never queries. Demands, grids and candidates are
-drawn by dispatch.js from the JSON API, escaping every text from data.
+drawn by dispatch.js from the JSON API (WGS84), escaping every text from data, moved into the
+basemap's datum (config "datum") by static/js/datum.js.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from folium.template import Template
 
 from web import maps
 
-ASSETS_JS = (("dispatch", "js/dispatch.js"),)
+ASSETS_JS = (("datum", "js/datum.js"), ("dispatch", "js/dispatch.js"))
 ASSETS_CSS = (("dispatch_css", "css/dispatch.css"),)
 NO_LINKS, NO_BASEMAP = maps.MapLinks(), maps.Basemap()
 
@@ -39,11 +40,12 @@ class DispatchSetup(MacroElement):
 def dispatch_map(districts: Sequence[dict], rivers: Sequence[dict], config: dict,
                  links: maps.MapLinks = NO_LINKS,
                  basemap: maps.Basemap = NO_BASEMAP) -> folium.Map:
-    """Return the dispatch map: district outlines, rivers, and the Dispatch setup call."""
+    """Return the dispatch map: district outlines, rivers, and the Dispatch setup call (its
+    config gains "datum", the basemap's)."""
     m = maps.base_map(links, basemap, zoom_start=12)
     m.default_js = [*m.default_js, *((n, links.static(p)) for n, p in ASSETS_JS)]
     m.default_css = [*m.default_css, *((n, links.static(p)) for n, p in ASSETS_CSS)]
-    maps.add_districts(m, districts)
-    maps.add_rivers(m, rivers)
-    m.add_child(DispatchSetup(config))
+    maps.add_districts(m, maps.shown(districts, basemap))
+    maps.add_rivers(m, maps.shown(rivers, basemap))
+    m.add_child(DispatchSetup({**config, "datum": basemap.datum}))
     return m

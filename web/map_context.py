@@ -18,8 +18,10 @@ def map_links() -> maps.MapLinks:
 
 
 def basemap() -> maps.Basemap:
-    """Return the configured basemap (empty URL: no tile layer at all)."""
+    """Return the configured basemap (empty URL: no tile layer at all) with its datum
+    (TILE_CRS); `.datum` is what every map page draws its overlays in."""
     return maps.Basemap(
         url=current_app.config.get("TILE_URL") or "",
         attribution=current_app.config.get("TILE_ATTRIBUTION") or "",
+        crs=current_app.config.get("TILE_CRS") or "wgs84",
     )

@@ -3,6 +3,7 @@
 Every asset is local (Leaflet vendored under static/vendor, our JS in static/js); the only
 external URL a map may hold is the configured basemap tile URL. Text from data is escaped
 in the browser by static/js/gridmap.js before it becomes HTML (tooltips, popups).
+Features come in WGS84; the builders draw them in the basemap's datum (`Basemap.datum`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from folium.utilities import JsCode
 from markupsafe import escape
 from shapely.geometry import shape
 
+from gis import datum as datums
 from grids.hierarchy import STREETS
 
 CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order): the municipal government
@@ -49,10 +51,22 @@ class MapLinks:
 
 @dataclass(frozen=True)
 class Basemap:
-    """A configured tile layer (URL template and attribution HTML), or none when url is empty."""
+    """A configured tile layer (URL template, attribution HTML, the tiles' datum wgs84|gcj02),
+    or none when url is empty."""
 
     url: str = ""
     attribution: str = ""
+    crs: str = "wgs84"
+
+    @property
+    def datum(self) -> str:
+        """Return the datum overlays are drawn in ('gcj02' only over GCJ-02 tiles)."""
+        return datums.overlay_datum(self.url, self.crs)
+
+
+def shown(features: Sequence[dict], basemap: Basemap) -> list[dict]:
+    """Return WGS84 features as drawn over the basemap (moved into its datum)."""
+    return datums.features_in(features, basemap.datum)
 
 
 @dataclass(frozen=True)
@@ -158,7 +172,8 @@ def bounds(features: Sequence[dict]) -> list[list[float]]:
 
 def base_map(links: MapLinks, basemap: Basemap, **kwargs) -> folium.Map:
     """Return an empty SVG-rendered map that loads only local assets (+ basemap if set)."""
-    m = folium.Map(location=CITY_CENTRE, tiles=None, prefer_canvas=False, **kwargs)
+    lon, lat = datums.point_in(CITY_CENTRE[1], CITY_CENTRE[0], basemap.datum)
+    m = folium.Map(location=(lat, lon), tiles=None, prefer_canvas=False, **kwargs)
     m.add_child(MetricScale())
     m.default_js = [(name, links.static(path)) for name, path in ASSETS_JS]
     m.default_css = [(name, links.static(path)) for name, path in ASSETS_CSS]
@@ -206,12 +221,13 @@ def city_map(layers: CityLayers, links: MapLinks = MapLinks(),
              basemap: Basemap = Basemap()) -> folium.Map:
     """Return the city map: grids by street, district outlines, rivers, a layer control."""
     m = base_map(links, basemap, zoom_start=12)
-    add_grids(m, layers.grids, links)
-    add_districts(m, layers.districts)
-    add_rivers(m, layers.rivers)
+    grids = shown(layers.grids, basemap)
+    add_grids(m, grids, links)
+    add_districts(m, shown(layers.districts, basemap))
+    add_rivers(m, shown(layers.rivers, basemap))
     folium.LayerControl(collapsed=False).add_to(m)
-    if layers.grids:
-        m.fit_bounds(bounds(layers.grids))
+    if grids:
+        m.fit_bounds(bounds(grids))
     return m
 
 
@@ -219,6 +235,7 @@ def grid_map(features: Sequence[dict], focus: str, links: MapLinks = MapLinks(),
              basemap: Basemap = Basemap()) -> folium.Map:
     """Return a small map of one grid (`focus`, outlined) among its neighbours."""
     m = base_map(links, basemap, zoom_start=15, height=360)
+    features = shown(features, basemap)
     add_grids(m, features, links, focus=focus)
     focused = [f for f in features if f["properties"]["code"] == focus] or list(features)
     if focused:

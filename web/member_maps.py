@@ -1,6 +1,7 @@
 """Map builder for the staff member map (网格力量): plain data in, a folium map out; never
 queries. Reuses web.maps for the base map, local assets and the grid layer; members are drawn
-by static/js/membermap.js as circle markers on the map's one canvas renderer."""
+by static/js/membermap.js as circle markers on the map's one canvas renderer. Grids and member
+positions are embedded in the basemap's datum (moved here, vectorised)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from gis import datum as datums
 from layers.members import KINDS
 from web import maps
 
@@ -63,11 +65,14 @@ def kind_legend() -> list[dict]:
             for k, (c, r) in KIND_STYLE.items()]
 
 
-def points(members: Sequence[dict]) -> list[list]:
-    """Return members as compact rows [lon, lat, kind index, stale 0/1, id, age_min, name]."""
+def points(members: Sequence[dict], datum: str = "wgs84") -> list[list]:
+    """Return members as compact rows [lon, lat, kind index, stale 0/1, id, age_min, name],
+    lon/lat in `datum` (the basemap's)."""
     index = {k: i for i, k in enumerate(KIND_STYLE)}
-    return [[m["lon"], m["lat"], index[m["kind"]], int(m["stale"]), m["id"], m["age_min"],
-             m.get("name", "")] for m in members]
+    lons, lats = datums.points_in([m["lon"] for m in members], [m["lat"] for m in members],
+                                  datum)
+    return [[x, y, index[m["kind"]], int(m["stale"]), m["id"], m["age_min"], m.get("name", "")]
+            for m, x, y in zip(members, lons, lats, strict=True)]
 
 
 def member_map(layers: MemberLayers, links: maps.MapLinks = _LINKS,
@@ -77,10 +82,11 @@ def member_map(layers: MemberLayers, links: maps.MapLinks = _LINKS,
     m = maps.base_map(links, basemap, zoom_start=12, height="70vh")
     m.options["prefer_canvas"] = True  # thousands of markers: one canvas, not SVG nodes
     m.default_js = [*m.default_js, (MEMBER_JS[0], links.static(MEMBER_JS[1]))]
-    grid_layer = maps.add_grids(m, layers.grids, links)
-    config = {"kinds": kind_legend(), "points": points(layers.members),
+    grids = maps.shown(layers.grids, basemap)
+    grid_layer = maps.add_grids(m, grids, links)
+    config = {"kinds": kind_legend(), "points": points(layers.members, basemap.datum),
               "coverage": dict(layers.coverage), "noRider": list(layers.no_rider)}
     m.add_child(MemberMapSetup(grid_layer, config))
-    if layers.grids:
-        m.fit_bounds(maps.bounds(layers.grids))
+    if grids:
+        m.fit_bounds(maps.bounds(grids))
     return m

@@ -4,7 +4,7 @@ data)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from gis.errors import Forbidden, NotFound
 from grids import mapdata
@@ -13,6 +13,7 @@ from layers import labels, riders, taxonomy
 from web import actor as acting
 from web.db import get_session
 from web.errors import error_page
+from web.map_context import basemap
 from web.staff_pages import ACTION_LABELS, local_time
 
 bp = Blueprint("report", __name__)
@@ -44,9 +45,7 @@ def report_page() -> str:
     common, groups = _categories()
     return render_template(
         "report.html", common=common, groups=groups, rider_name=actor.name if rider_id else None,
-        tile_url=current_app.config.get("TILE_URL") or "",
-        tile_attribution=current_app.config.get("TILE_ATTRIBUTION") or "",
-        tile_crs=current_app.config.get("TILE_CRS") or "wgs84")
+        basemap=basemap())
 
 
 @bp.get("/report/outlines.json")

@@ -1,7 +1,8 @@
 /* gridgov dispatcher's page: the waiting queue (polled), a demand's grid and ranked candidates
  * on the map with straight lines labelled by distance, one-click assignment, keyboard control.
- * Needs only Leaflet. Text from data becomes HTML only through esc() (Leaflet tooltips);
- * everything else is built with textContent. */
+ * Needs Leaflet and Datum (datum.js): the API answers WGS84, drawn in config.datum (the tiles').
+ * Text from data becomes HTML only through esc() (Leaflet tooltips); everything else is built
+ * with textContent. */
 (function () {
   "use strict";
 
@@ -10,10 +11,10 @@
     queueUrl: "/api/v1/dispatch/queue", candidatesUrl: "/api/v1/demands/__code__/candidates",
     transitionsUrl: "/api/v1/demands/__code__/transitions", gridApiUrl: "/api/v1/grids/__code__",
     gridPageUrl: "/grids/__code__", demandPageUrl: "/staff/demands/__code__",
-    pollMs: 10000, candidateLimit: 9, departments: {}
+    pollMs: 10000, candidateLimit: 9, departments: {}, datum: "wgs84"
   };
   var state = {
-    map: null, queueLayer: null, overlay: null, items: [], waiting: 0, fetchedAt: 0,
+    map: null, shown: null, queueLayer: null, overlay: null, items: [], waiting: 0, fetchedAt: 0,
     cursorCode: null, selected: null, candidates: [], picked: -1, marks: [], seq: 0,
     loading: false, busy: false, gone: false, noteDone: null, done: {}
   };
@@ -164,7 +165,7 @@
     state.items.forEach(function (item) {
       if (item.lon === null || item.lat === null) return;
       var c = queueColour(item);
-      L.circleMarker([item.lat, item.lon], {
+      L.circleMarker(state.shown.latLng(item.lat, item.lon), {
         radius: 6, color: "#ffffff", weight: 1.5, fillColor: c, fillOpacity: 0.9, className: "queue-dot"
       }).bindTooltip(function () {
         return "<strong>" + esc(item.title) + "</strong><br>" + esc(item.code) + " · " + esc(item.category_name);
@@ -290,11 +291,12 @@
     $("candidate-list").textContent = "";
     $("candidates-note").textContent = "正在计算候选人员…";
     state.overlay.clearLayers();
-    L.circleMarker([item.lat, item.lon], {
+    var at = state.shown.latLng(item.lat, item.lon);
+    L.circleMarker(at, {
       radius: 10, color: "#ffffff", weight: 3, fillColor: "#c62828", fillOpacity: 1, className: "demand-dot"
     }).bindTooltip(function () { return "<strong>" + esc(item.title) + "</strong>"; }).addTo(state.overlay);
     // no animation: Leaflet ignores a fitBounds that arrives while a zoom is still animating
-    state.map.setView([item.lat, item.lon], Math.max(state.map.getZoom(), 15), { animate: false });
+    state.map.setView(at, Math.max(state.map.getZoom(), 15), { animate: false });
     loadGrid(item, seq);
     loadCandidates(item, seq);
   }
@@ -302,7 +304,7 @@
   function loadGrid(item, seq) {
     api("GET", url(config.gridApiUrl, item.grid_code)).then(function (res) {
       if (seq !== state.seq || !res.ok) return;
-      var grid = L.geoJSON(res.data, {
+      var grid = L.geoJSON(state.shown.geojson(res.data), {
         interactive: false,
         style: function () {
           return { color: "#c00000", weight: 3, dashArray: null, fillColor: "#c00000", fillOpacity: 0.08, className: "selected-grid" };
@@ -363,20 +365,22 @@
   }
 
   function drawCandidates(d) {
-    var bounds = L.latLngBounds([[d.lat, d.lon]]);
+    var from = state.shown.latLng(d.lat, d.lon);
+    var bounds = L.latLngBounds([from]);
     state.marks = state.candidates.map(function (c, i) {
       if (c.lon === null || c.lon === undefined || c.lat === null) return null;
       var colour = c.responsible ? "#0d6efd" : "#6c757d";
-      var line = L.polyline([[d.lat, d.lon], [c.lat, c.lon]], {
+      var to = state.shown.latLng(c.lat, c.lon);
+      var line = L.polyline([from, to], {
         color: colour, weight: 2, opacity: 0.85, dashArray: c.responsible ? null : "6 4", className: "cand-line"
       }).bindTooltip(esc(metres(c.distance_m)), { permanent: true, direction: "center", className: "distance-label" });
       var icon = L.divIcon({ className: "cand-icon" + (c.responsible ? "" : " not-responsible"), html: esc(i + 1), iconSize: [24, 24] });
-      var marker = L.marker([c.lat, c.lon], { icon: icon, keyboard: false, title: c.name })
+      var marker = L.marker(to, { icon: icon, keyboard: false, title: c.name })
         .bindTooltip(function () { return "<strong>" + esc(i + 1) + ". " + esc(c.name) + "</strong><br>" + esc(candidateText(c)) + "<br>" + esc(c.reason); })
         .on("click", function () { pick(i, true); });
       state.overlay.addLayer(line);
       state.overlay.addLayer(marker);
-      bounds.extend([c.lat, c.lon]);
+      bounds.extend(to);
       return { line: line, marker: marker };
     });
     if (bounds.isValid()) state.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16, animate: false });
@@ -492,6 +496,7 @@
   function setup(map, conf) {
     Object.keys(conf || {}).forEach(function (k) { config[k] = conf[k]; });
     state.map = map;
+    state.shown = window.Datum.create(config.datum);
     state.queueLayer = L.layerGroup().addTo(map);
     state.overlay = L.featureGroup().addTo(map);
     bindDialogs();

@@ -1,6 +1,7 @@
 /* 随手拍: location (GPS, or a tap on the map when refused) + photo + category → one POST.
- * Coordinates are WGS84 from navigator.geolocation; map taps are WGS84 too unless tiles of
- * another system are configured (data-tile-crs). Text from data is set with textContent only. */
+ * Coordinates are WGS84 from navigator.geolocation; map taps are in the map's datum
+ * (data-datum: gcj02 over GCJ-02 tiles, else wgs84) and sent with it as crs.
+ * Text from data is set with textContent only. */
 (function () {
   "use strict";
 
@@ -66,7 +67,7 @@
   }
 
   function crsOf(via) {
-    return via === "map" && cfg.tileUrl ? (cfg.tileCrs || "wgs84") : "wgs84";
+    return via === "map" ? (cfg.datum || "wgs84") : "wgs84";
   }
 
   function requestLocation() {
@@ -99,13 +100,15 @@
     var css = document.createElement("link");
     css.rel = "stylesheet"; css.href = cfg.leafletCss;
     document.head.appendChild(css);
-    loadScript(cfg.leafletJs, function () { loadScript(cfg.mapJs, done); });
+    loadScript(cfg.leafletJs, function () {
+      loadScript(cfg.datumJs, function () { loadScript(cfg.mapJs, done); });
+    });
   }
 
   function buildMap() {
     state.map = window.ReportMap.create($("tap-map"), {
       outlines: cfg.outlines, tileUrl: cfg.tileUrl, tileAttribution: cfg.tileAttribution,
-      centre: state.lat !== null ? [state.lat, state.lon] : null,
+      datum: cfg.datum, centre: state.via === "gps" ? [state.lat, state.lon] : null,
       onTap: function (lat, lon) { setLocation(lon, lat, null, "map"); },
       onError: function (message) { $("tap-hint").textContent = message; }
     });
