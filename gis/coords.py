@@ -93,26 +93,23 @@ def wgs84_to_bd09(lon, lat):
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def to_wgs84(lon, lat, crs: str = "wgs84"):
-    """Return WGS84 (lon, lat) for a point reported in `crs` (wgs84, gcj02 or bd09)."""
+def _convert(conversions: dict, lon, lat, crs: str):
+    """Apply the conversion for `crs` (none for wgs84); ValueError for an unknown crs."""
     if crs == "wgs84":
         return _out(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    if crs == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
-    if crs == "bd09":
-        return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coordinate system {crs!r}; use one of {', '.join(CRS_NAMES)}")
+    if crs not in conversions:
+        raise ValueError(f"unknown coordinate system {crs!r}; use one of {', '.join(CRS_NAMES)}")
+    return conversions[crs](lon, lat)
+
+
+def to_wgs84(lon, lat, crs: str = "wgs84"):
+    """Return WGS84 (lon, lat) for a point reported in `crs` (wgs84, gcj02 or bd09)."""
+    return _convert({"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}, lon, lat, crs)
 
 
 def from_wgs84(lon, lat, crs: str = "wgs84"):
     """Return (lon, lat) in `crs` (wgs84, gcj02 or bd09) for a WGS84 point; scalars or arrays."""
-    if crs == "wgs84":
-        return _out(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    if crs == "gcj02":
-        return wgs84_to_gcj02(lon, lat)
-    if crs == "bd09":
-        return wgs84_to_bd09(lon, lat)
-    raise ValueError(f"unknown coordinate system {crs!r}; use one of {', '.join(CRS_NAMES)}")
+    return _convert({"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}, lon, lat, crs)
 
 
 def _out(lon, lat):

@@ -54,3 +54,13 @@ def chromium(profile: Path, width: int = 1280, height: int = 900):
         yield driver
     finally:
         driver.quit()
+
+
+def grid_point(session, prefix: str = "230903011") -> tuple[float, float, str]:
+    """Return (lon, lat, grid code) of a point inside the first current grid under `prefix`."""
+    from sqlalchemy import text
+
+    return tuple(session.execute(text(
+        "SELECT ST_X(p), ST_Y(p), code FROM (SELECT ST_PointOnSurface(geom) AS p, code "
+        "FROM grids WHERE valid_to IS NULL AND code LIKE :prefix ORDER BY code LIMIT 1) g"),
+        {"prefix": prefix + "%"}).one())

@@ -22,7 +22,7 @@ from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
 from tests import committed as committed_rows
-from tests.browser import needs_browser, served
+from tests.browser import grid_point, needs_browser, served
 from tests.conftest import TEST_URL
 from web import create_app
 
@@ -157,10 +157,7 @@ def waiting(engine):
     try:
         with Session(engine) as s:
             users.create_user(s, USER, "dispatcher", PASSWORD)
-            lon, lat, grid = s.execute(text(
-                "SELECT ST_X(p), ST_Y(p), code FROM (SELECT ST_PointOnSurface(geom) AS p, code "
-                "FROM grids WHERE valid_to IS NULL AND code LIKE '230903011%' ORDER BY code "
-                "LIMIT 1) g")).one()
+            lon, lat, grid = grid_point(s)
             body = {"title": "暖气不热", "category": "1001", "lon": lon, "lat": lat}
             codes.append(demands.create_demand(s, check_new_demand(body), RESIDENT)["code"])
             member_ids.append(s.execute(text(

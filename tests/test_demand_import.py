@@ -190,10 +190,8 @@ def test_mapping_to_an_unknown_field_is_refused():
         parse_mapping(["colour=颜色"])
 
 
-def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatch):
-    before = [_count(session, f"SELECT count(*) FROM {t}")
-              for t in ("demands", "demand_events", "demand_counters")]
-    counters = session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all()
+def _fail_after_copying_events(monkeypatch) -> None:
+    """Make the write fail ("disk full") once the events have been copied in."""
     original = write.copy_tables
 
     def failing(session, sql, tables, progress):
@@ -202,6 +200,13 @@ def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatc
             raise RuntimeError("disk full")
 
     monkeypatch.setattr(write, "copy_tables", failing)
+
+
+def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatch):
+    before = [_count(session, f"SELECT count(*) FROM {t}")
+              for t in ("demands", "demand_events", "demand_counters")]
+    counters = session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all()
+    _fail_after_copying_events(monkeypatch)
     with pytest.raises(RuntimeError):
         import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW)
     assert [_count(session, f"SELECT count(*) FROM {t}")
@@ -232,14 +237,7 @@ def test_bulk_import_stores_the_same_rows_and_rebuilds_indexes_and_keys(session,
 
 def test_a_failed_bulk_import_restores_indexes_keys_and_rows(session, tmp_path, monkeypatch):
     before, structures = _count(session), _structures(session)
-    original = write.copy_tables
-
-    def failing(session, sql, tables, progress):
-        original(session, sql, tables, progress)
-        if "demand_events" in sql:
-            raise RuntimeError("disk full")
-
-    monkeypatch.setattr(write, "copy_tables", failing)
+    _fail_after_copying_events(monkeypatch)
     with pytest.raises(RuntimeError):
         import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
     assert _count(session) == before and _structures(session) == structures

@@ -11,7 +11,7 @@ from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
 from tests import committed as committed_rows
-from tests.browser import needs_browser
+from tests.browser import grid_point, needs_browser
 
 USER, PASSWORD = "t_browser_dispatcher", "browser-pass-123"
 EVIL = "<img src=x onerror=alert(1)>暖气<script>alert(2)</script>"
@@ -41,10 +41,7 @@ def committed(engine):
     try:
         with Session(engine) as s:
             users.create_user(s, USER, "dispatcher", PASSWORD)
-            lon, lat, grid = s.execute(text(
-                "SELECT ST_X(p), ST_Y(p), code FROM (SELECT ST_PointOnSurface(geom) AS p, code "
-                "FROM grids WHERE valid_to IS NULL AND code LIKE '230903011%' ORDER BY code "
-                "LIMIT 1) g")).one()
+            lon, lat, grid = grid_point(s)
             for category, title in (("1001", EVIL), ("1002", "暖气漏水")):
                 body = {"title": title, "category": category, "lon": lon, "lat": lat}
                 codes.append(demands.create_demand(s, check_new_demand(body), RESIDENT)["code"])
