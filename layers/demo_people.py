@@ -131,20 +131,32 @@ _DEMO_RIDER_MEMBER = text(
 
 
 def create_demo_rider(session: Session) -> tuple[str, str, str] | None:
-    """Create the demo rider's login (a grid worker of the demo grid worker's community) and
-    link it to the first unlinked rider there; return (name, role, password), or None when
-    the login exists or no such rider does. Flushed, not committed."""
-    if users.get_user(session, DEMO_RIDER) is not None:
+    """Create the demo rider's login (role rider: not staff, no scope) and link it to the
+    first unlinked rider of the demo grid worker's community; return (name, role, password), or
+    None when the login exists (a grid worker's login from before the rider role is made a
+    rider's) or no such rider does. Flushed, not committed."""
+    existing = users.get_user(session, DEMO_RIDER)
+    if existing is not None:
+        _make_rider(session, existing)
         return None
-    scope = users.DEMO_SCOPES[roles.GRID_WORKER]
-    found = session.execute(_DEMO_RIDER_MEMBER, {"scope": scope}).first()
+    found = session.execute(_DEMO_RIDER_MEMBER,
+                            {"scope": users.DEMO_SCOPES[roles.GRID_WORKER]}).first()
     if found is None:
         return None
     password = secrets.token_urlsafe(9)
-    user = users.create_user(session, DEMO_RIDER, roles.GRID_WORKER, password,
-                             display_name=f"演示{KINDS['rider']}{found.name}", scope_code=scope)
+    user = users.create_user(session, DEMO_RIDER, roles.RIDER, password,
+                             display_name=f"演示{KINDS['rider']}{found.name}")
     link_login(session, found.id, user.id)
-    return DEMO_RIDER, roles.GRID_WORKER, password
+    return DEMO_RIDER, roles.RIDER, password
+
+
+def _make_rider(session: Session, user: users.User) -> None:
+    """Give the demo rider's older grid-worker login, linked to a rider, the rider role."""
+    linked = session.execute(text("SELECT EXISTS (SELECT 1 FROM members WHERE user_id = :u "
+                                  "AND kind = 'rider')"), {"u": user.id}).scalar()
+    if user.role == roles.GRID_WORKER and linked:
+        user.role, user.scope_code, user.personal_data = roles.RIDER, None, False
+        session.flush()
 
 
 def has_members(session: Session) -> bool:

@@ -10,8 +10,9 @@ from gis.errors import Invalid
 TARGET_KINDS = ("department", "user", "community", "member")
 
 
-# A staff login acting for a delivery rider (a mobile grid member) reports; it is never sent
-# work (riders hold grid-worker logins only to file 随手拍).
+# A login acting for a delivery rider (a mobile grid member) reports; it is never sent work.
+# Riders' logins have the rider role (not staff); this also covers a staff login linked to a
+# rider before that role existed.
 _NOT_A_RIDER = ("NOT EXISTS (SELECT 1 FROM members r WHERE r.user_id = users.id "
                 "AND r.kind = 'rider')")
 

@@ -1,5 +1,6 @@
-"""Staff logins of grid members (账号关联): who may tie a login to a member, finding members in
-the actor's scope, linking and unlinking. One login acts for at most one member; every change
+"""Logins of grid members (账号关联): who may tie a login to a member, finding members in the
+actor's scope, linking and unlinking. One login acts for at most one member; a rider member
+takes only a rider's login (role rider) and a rider's login only a rider member; every change
 is written to the audit log. Never selects phones."""
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def member_login(session: Session, actor: Actor, member_id: int) -> dict:
 
 
 def _login_user(session: Session, login: object) -> users.User:
-    """Return the active staff user named `login`; Invalid, NotFound or Conflict otherwise."""
+    """Return the active user named `login`; Invalid, NotFound or Conflict otherwise."""
     if not isinstance(login, str) or not login.strip():
         raise Invalid({"login": "请填写登录账号（用户名）"})
     if len(login.strip()) > 40:
@@ -101,6 +102,22 @@ def _login_user(session: Session, login: object) -> users.User:
         raise Conflict(f"登录账号 {user.name} 已停用，不能关联（login inactive）",
                        "user_inactive")
     return user
+
+
+def check_pairing(kind: str, user: users.User) -> None:
+    """Raise Conflict unless a member of `kind` may take `user`'s login: riders' logins (role
+    rider) and rider members go only together."""
+    if kind == "rider" and user.role != roles.RIDER:
+        raise Conflict(
+            f"流动网格员只能关联骑手账号（角色“{roles.label(roles.RIDER)}”），登录账号 "
+            f"{user.name} 的角色是{roles.label(user.role)}。请用 flask users create 用户名 "
+            "--role rider 创建骑手账号后再关联（rider members take rider logins only）。",
+            "rider_login_required")
+    if kind != "rider" and user.role == roles.RIDER:
+        raise Conflict(
+            f"骑手账号 {user.name} 只能关联流动网格员，不能关联"
+            f"{members.KINDS.get(kind, kind)}（rider logins are for rider members only）。",
+            "rider_login_for_riders_only")
 
 
 def _linked_elsewhere(session: Session, user: users.User, member_id: int) -> Conflict | None:
@@ -121,10 +138,13 @@ def _audit(session: Session, actor: Actor, action: str, member_id: int, login: s
 
 
 def link(session: Session, actor: Actor, member_id: int, login: object) -> dict:
-    """Tie staff login `login` (a user name) to the member; return the member as
-    `member_login` does. Conflict `login_linked` when the login acts for another member."""
-    before = member_login(session, actor, member_id)["login"]
+    """Tie login `login` (a user name) to the member; return the member as `member_login`
+    does. Conflict `login_linked` when the login acts for another member, and (check_pairing)
+    when a rider member and a login that is not a rider's, or the reverse, would meet."""
+    found = member_login(session, actor, member_id)
+    before = found["login"]
     user = _login_user(session, login)
+    check_pairing(found["kind"], user)
     clash = _linked_elsewhere(session, user, member_id)
     if clash is not None:
         raise clash

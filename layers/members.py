@@ -79,13 +79,13 @@ def check_position(body: object, now: datetime) -> tuple[float, float, str, floa
 
 
 # Inside the city: in a current grid or a district outline ({p}: the point's SQL expression).
-_IN_CITY = ("(EXISTS (SELECT 1 FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, {p})) "
+IN_CITY_SQL = ("(EXISTS (SELECT 1 FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, {p})) "
             "OR EXISTS (SELECT 1 FROM districts WHERE ST_Covers(boundary, {p})))")
 
 
 def _inside_city(session: Session, lon: float, lat: float) -> bool:
     point = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
-    return bool(session.execute(text("SELECT " + _IN_CITY.format(p=point)),
+    return bool(session.execute(text("SELECT " + IN_CITY_SQL.format(p=point)),
                                 {"x": lon, "y": lat}).scalar())
 
 
@@ -129,7 +129,7 @@ _RECORD_MANY = text(f"""
     ), moved AS (
         UPDATE members m SET position = p.geom, position_at = p.at, position_accuracy_m = p.acc
         FROM p WHERE m.id = p.id AND (m.position_at IS NULL OR p.at > m.position_at)
-          AND {_IN_CITY.format(p='p.geom')}
+          AND {IN_CITY_SQL.format(p='p.geom')}
         RETURNING m.id, p.geom, p.acc, p.at
     )
     INSERT INTO member_positions (member_id, geom, input_crs, accuracy_m, reported_at)

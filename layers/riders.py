@@ -58,12 +58,22 @@ def rider(session: Session, member_id: int) -> dict:
 
 
 def rider_of_user(session: Session, user_id: int | None) -> int | None:
-    """Return the id of the active rider member linked to staff login `user_id`, or None."""
+    """Return the id of the active rider member linked to login `user_id`, or None."""
     if user_id is None:
         return None
     return session.execute(
         text("SELECT id FROM members WHERE user_id = :u AND kind = 'rider' AND active"),
         {"u": user_id}).scalar()
+
+
+def own_rider(session: Session, actor: Actor) -> int:
+    """Return the id of the active rider member the actor's login acts for; NotFound when the
+    login is linked to none (or nobody is logged in)."""
+    found = rider_of_user(session, actor.user_id)
+    if found is None:
+        raise NotFound("您的账号未关联流动网格员，请联系管理员关联（no rider linked to this "
+                       "login）", "no_own_rider")
+    return found
 
 
 def in_scope(session: Session, member_id: int, scope: str | None) -> bool:

@@ -1,4 +1,5 @@
-"""Staff roles (with Chinese labels), hierarchy scopes and the personal-data permission."""
+"""Roles (with Chinese labels): the staff roles and the rider role, hierarchy scopes and the
+personal-data permission."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ DEPARTMENT_STAFF = "department_staff"
 SUPERVISOR = "supervisor"
 LEADER = "leader"
 ADMIN = "admin"
+RIDER = "rider"
+"""A delivery rider's own login (流动网格员): files 随手拍, reads its own contributions and
+requests 差评消消乐; not staff (no staff pages, no residents' data, never sent work)."""
 
-LABELS: dict[str, str] = {
+STAFF_LABELS: dict[str, str] = {
     DISPATCHER: "调度员",
     GRID_WORKER: "网格员",
     COMMUNITY_STAFF: "社区工作人员",
@@ -24,7 +28,11 @@ LABELS: dict[str, str] = {
     LEADER: "领导",
     ADMIN: "管理员",
 }
-ALL: tuple[str, ...] = tuple(LABELS)
+ALL: tuple[str, ...] = tuple(STAFF_LABELS)
+"""The staff roles (what `staff_required` admits); the rider role is not one of them."""
+LABELS: dict[str, str] = {**STAFF_LABELS, RIDER: "骑手（流动网格员）"}
+KNOWN: tuple[str, ...] = tuple(LABELS)
+"""Every role a login may have (the users.role_known check): the staff roles and the rider."""
 
 PERSONAL_DATA = "personal_data"
 """Permission: may see reporters' names and phones unmasked (reads are audited)."""
@@ -37,6 +45,11 @@ _SCOPE_RE = re.compile(r"[0-9]+")
 def label(role: str) -> str:
     """Return the Chinese label of a role (the role name itself when unknown)."""
     return LABELS.get(role, role)
+
+
+def is_staff(role: str | None) -> bool:
+    """Return True for a staff role (not the rider's, not a resident's)."""
+    return role in STAFF_LABELS
 
 
 def check_role(role: str | None) -> str:

@@ -89,6 +89,9 @@ def check_role(rule: Rule, actor: Actor) -> None:
     """Raise Unauthorized/Forbidden unless the actor's role may ever take this action."""
     if rule.who == "resident":
         return
+    if actor.user_id is not None and not actor.is_staff:  # a rider's own login
+        raise Forbidden("骑手（流动网格员）账号不能办理诉求，只能上报（riders only report）",
+                        "not_staff")
     if not actor.is_staff:
         raise Unauthorized("此操作需要工作人员登录（staff login required）")
     if actor.role not in ROLES_FOR[rule.who]:

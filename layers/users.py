@@ -1,4 +1,5 @@
-"""Staff accounts: argon2 passwords, bearer API tokens (stored as sha256), demo accounts."""
+"""Logins (staff and riders): argon2 passwords, bearer API tokens (stored as sha256), demo
+accounts."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ DEMO_SCOPES = {
 
 
 class User(Base):
-    """A staff account; also a Flask-Login user (is_authenticated, is_active, get_id)."""
+    """A login (staff, or a rider's own); also a Flask-Login user (is_authenticated,
+    is_active, get_id)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -139,6 +141,22 @@ def _check_department(session: Session, role: str, code: str | None) -> str | No
     return code
 
 
+def _check_rider(role: str, scope_code: str | None, department_code: str | None,
+                 personal_data: bool | None) -> None:
+    """Raise BadInput when a rider's login is given a scope, a department or personal data."""
+    if role != roles.RIDER:
+        return
+    if scope_code:
+        raise BadInput("骑手账号不设管辖范围：骑手负责的网格来自其关联的流动网格员"
+                       "（rider logins take no --scope）", "rider_scope")
+    if department_code:
+        raise BadInput("骑手账号不属于部门（rider logins take no --department）",
+                       "rider_department")
+    if personal_data:
+        raise BadInput("骑手账号不能查看个人信息（no personal data for riders）",
+                       "rider_personal_data")
+
+
 def get_user(session: Session, name: str) -> User | None:
     """Return the user with login `name` (case-insensitive), or None."""
     norm = (name or "").strip().lower()
@@ -169,9 +187,11 @@ def create_user(
     department_code: str | None = None,
     personal_data: bool | None = None,
 ) -> User:
-    """Add a staff account (flushed, not committed); BadInput/Conflict write nothing."""
+    """Add a login of a staff or the rider role (flushed, not committed); BadInput/Conflict
+    write nothing. A rider's login has no scope, department or personal data."""
     name = _check_name(name)
     role = roles.check_role(role)
+    _check_rider(role, scope_code, department_code, personal_data)
     scope_code = _check_scope_exists(session, scope_code)
     department_code = _check_department(session, role, department_code)
     _check_password(password)
@@ -200,8 +220,11 @@ def set_password(session: Session, name: str, password: str) -> None:
 
 
 def set_personal_data(session: Session, name: str, allowed: bool) -> None:
-    """Grant or withdraw the personal-data permission (flushed, not committed)."""
-    _require(session, name).personal_data = allowed
+    """Grant or withdraw the personal-data permission (flushed, not committed); never to a
+    rider's login (BadInput)."""
+    user = _require(session, name)
+    _check_rider(user.role, None, None, allowed)
+    user.personal_data = allowed
     session.flush()
 
 
@@ -316,9 +339,10 @@ def _demo_department(session: Session) -> str | None:
 
 
 def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
-    """Create one demo account per role (name = role) with a random password; return the new
-    (name, role, password) rows. Existing names are skipped; department staff is skipped when
-    no department exists. Flushed, not committed."""
+    """Create one demo account per staff role (name = role) with a random password; return the
+    new (name, role, password) rows. Existing names are skipped; department staff is skipped
+    when no department exists; the rider's login is demo_people.create_demo_rider's. Flushed,
+    not committed."""
     created: list[tuple[str, str, str]] = []
     department = _demo_department(session)
     for role in roles.ALL:

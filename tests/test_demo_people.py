@@ -1,6 +1,7 @@
 """The demo's people over time: professional members' service days this month (most reach five
-days, a minority falls short, nothing in the future), the demo rider's login (reports credited
-on /riders) and `flask demo refresh-positions` (fresh positions inside the members' grids)."""
+days, a minority falls short, nothing in the future), the demo rider's login (role rider: reports
+credited on /riders/me and /riders, staff pages refused) and `flask demo refresh-positions`
+(fresh positions inside the members' grids)."""
 
 from __future__ import annotations
 
@@ -94,19 +95,22 @@ def test_the_demo_rider_logs_in_reports_and_is_credited_on_the_riders_page(
     _load(session, {**FEW, "rider": 371, "professional_per_dept": 0})
     name, role, password = demo_people.create_demo_rider(session)
     session.commit()
-    assert (name, role) == (demo_people.DEMO_RIDER, roles.GRID_WORKER)
+    assert (name, role) == (demo_people.DEMO_RIDER, roles.RIDER)
     assert demo_people.create_demo_rider(session) is None  # once
     user = users.get_user(session, name)
     mid = riders.rider_of_user(session, user.id)
     rider = riders.rider(session, mid)
     community = users.DEMO_SCOPES[roles.GRID_WORKER]
-    assert user.scope_code == community and rider["home_grid"].startswith(community)
+    assert (user.role, user.scope_code, user.personal_data) == (roles.RIDER, None, False)
+    assert rider["home_grid"].startswith(community)
     # the grid worker account stays the rule's target for the community's demands
     target = dispatch_rule.rule_target(session, rider["home_grid"], {"community_solvable": True})
     assert target == {"user": users.get_user(session, "grid_worker").id}
 
-    html = _log_in(client, name, password).get("/report").get_data(as_text=True)
+    r = _log_in(client, name, password, landing="/report")
+    html = r.get("/report").get_data(as_text=True)
     assert user.display_name in html and rider["name"] in user.display_name
+    assert 'href="/riders/me"' in html
     x, y = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) "
                                 "AS p FROM grids WHERE code = :g AND valid_to IS NULL) AS g"),
                            {"g": rider["home_grid"]}).one()
@@ -114,11 +118,29 @@ def test_the_demo_rider_logs_in_reports_and_is_credited_on_the_riders_page(
         "title": "井盖缺失", "category": "0201", "lon": x, "lat": y, "source": "rider_snapshot"})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["reporter_member_id"] == mid
+    mine = client.get("/riders/me").get_data(as_text=True)
+    assert re.search(r'id="my-points">1<', mine) and rider["phone"] not in mine
+    for page in ("/riders", "/dispatch", "/members", "/staff/demands/new"):
+        refused = client.get(page)
+        assert refused.status_code == 403 and "骑手（流动网格员）账号只能" in refused.get_data(
+            as_text=True), page
 
     staff = _log_in(app.test_client(), "community_staff", accounts["community_staff"])
     page = staff.get("/riders").get_data(as_text=True)
     row = re.search(rf"<td>{mid}</td><td>{rider['name']}</td>.*?</tr>", page, re.S)
     assert row and re.findall(r'text-end">(\d+)<', row.group(0))[:2] == ["1", "0"]
+
+
+def test_a_demo_rider_login_from_before_the_rider_role_becomes_a_riders(session):
+    _load(session, {**FEW, "rider": 371, "professional_per_dept": 0})
+    old = users.create_user(session, demo_people.DEMO_RIDER, roles.GRID_WORKER, "secret-pass-1",
+                            scope_code=users.DEMO_SCOPES[roles.GRID_WORKER])
+    mid = session.execute(text("SELECT min(id) FROM members WHERE kind = 'rider'")).scalar()
+    session.execute(text("UPDATE members SET user_id = :u WHERE id = :m"),
+                    {"u": old.id, "m": mid})
+    assert demo_people.create_demo_rider(session) is None
+    assert (old.role, old.scope_code, old.personal_data) == (roles.RIDER, None, False)
+    assert riders.rider_of_user(session, old.id) == mid
 
 
 def test_demo_load_records_service_days_and_prints_the_rider_account_once(app, session):
@@ -129,7 +151,7 @@ def test_demo_load_records_service_days_and_prints_the_rider_account_once(app, s
     runner = app.test_cli_runner()
     out = runner.invoke(args=["demo", "load", "--if-empty"])
     assert out.exit_code == 0, out.output
-    password = re.search(r"demo account  rider +role grid_worker +password (\S+)", out.output)
+    password = re.search(r"demo account  rider +role rider +password (\S+)", out.output)
     assert password and users.authenticate(session, "rider", password[1]) is not None
     added = int(re.search(r"(\d+) service days added this month", out.output)[1])
     assert added == session.execute(text("SELECT count(*) FROM member_service_days "
@@ -142,10 +164,11 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
-def _log_in(client, name: str, password: str):
+def _log_in(client, name: str, password: str, landing: str | None = None):
     token = _csrf(client.get("/login").get_data(as_text=True))
     r = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
     assert r.status_code == 302
+    assert landing is None or r.headers["Location"] == landing
     return client
 
 

@@ -171,7 +171,7 @@ def test_bad_positions_are_refused_and_nothing_is_written(session, body, field):
 
 def test_only_the_member_or_a_dispatcher_posts_positions(client, session, staff):
     mid = _member(session, "rider", "230903011001001", lon=None, lat=None)
-    rider, rider_h = staff("grid_worker", scope="230903011001")
+    rider, rider_h = staff("rider")
     url = f"/api/v1/members/{mid}/positions"
     at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     body = {"lon": 131.0, "lat": 45.77, "accuracy": 10, "time": at}
@@ -194,8 +194,11 @@ def test_candidates_outside_the_coordinators_scope_are_refused(client, staff):
 def test_linking_a_login_to_a_member_from_the_command_line(app, session, staff):
     mid = _member(session, "rider", "230903011001001", lon=None, lat=None)
     other = _member(session, "rider", "230903011001002", lon=None, lat=None)
-    user, _ = staff("grid_worker", scope="230903011001")
+    user, _ = staff("rider")
+    worker, _ = staff("grid_worker", scope="230903011001")
     runner = app.test_cli_runner()
+    staff_login = runner.invoke(args=["members", "link", str(mid), worker.name])
+    assert staff_login.exit_code != 0 and "流动网格员只能关联骑手账号" in staff_login.output
     assert runner.invoke(args=["members", "link", str(mid), user.name]).exit_code == 0
     assert members.member(session, mid)["user_id"] == user.id
     assert session.execute(text(  # the page's audit trail, without a user

@@ -30,7 +30,7 @@ def area(session) -> dict:
     return {"grids": list(grids), "other": other}
 
 
-def _user(session, name: str, role: str = "grid_worker", scope: str | None = None,
+def _user(session, name: str, role: str = "rider", scope: str | None = None,
           display_name: str | None = None) -> users.User:
     user = users.create_user(session, name, role, PASSWORD, scope_code=scope,
                              display_name=display_name)

@@ -151,9 +151,7 @@ def test_follow_page_escapes_event_notes(client, session, staff):
 
 
 def _login_rider(client, session) -> int:
-    grid = session.execute(text("SELECT min(code) FROM grids WHERE valid_to IS NULL")).scalar()
-    user = users.create_user(session, "t_rider_page", "grid_worker", PASSWORD,
-                             display_name="骑手丙", scope_code=grid[:12])
+    user = users.create_user(session, "t_rider_page", "rider", PASSWORD, display_name="骑手丙")
     mid = session.execute(text("INSERT INTO members (kind, name, user_id) VALUES "
                                "('rider', '骑手丙', :u) RETURNING id"), {"u": user.id}).scalar()
     session.commit()

@@ -52,8 +52,8 @@ def _rider(session, name: str, grids: list[str], user=None) -> int:
 
 @pytest.fixture
 def rider(session, area):
-    """A rider with a login (grid worker role, community scope) responsible for 3 grids."""
-    user, headers = _login_user(session, "t_rider_one", "grid_worker", area["community"])
+    """A rider with its own login (role rider, no scope) responsible for 3 grids."""
+    user, headers = _login_user(session, "t_rider_one", "rider")
     mid = _rider(session, "骑手甲", area["grids"][:3], user)
     return {"id": mid, "user": user, "headers": headers}
 
@@ -197,8 +197,7 @@ def test_decisions_need_a_decider_in_scope_and_a_pending_request(client, session
 
 
 def test_requests_are_listed_per_rider_and_by_scope(client, session, rider, area):
-    other_user, other_headers = _login_user(session, "t_rider_two", "grid_worker",
-                                            area["community"])
+    other_user, other_headers = _login_user(session, "t_rider_two", "rider")
     other = _rider(session, "骑手乙", area["grids"][3:5], other_user)
     for mid, user in ((rider["id"], rider["user"]), (other, other_user)):
         rider_reviews.request_review_removal(session, mid, for_user(user), REQUEST, threshold=0)

@@ -53,7 +53,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     # Route modules add views to the api blueprint; import them before it is registered.
-    from web import api_demands, api_dispatch, api_export, api_members, api_riders  # noqa: F401
+    from web import (  # noqa: F401
+        api_demands,
+        api_dispatch,
+        api_export,
+        api_members,
+        api_riders,
+        api_stations,
+    )
     from web.api import bp as api_bp
     from web.board_pages import bp as board_bp
     from web.dispatch_pages import bp as dispatch_bp

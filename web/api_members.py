@@ -1,4 +1,5 @@
-"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates."""
+"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates. A
+rider's own login (role rider) reports only its own position and duty; the rest is staff's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from layers import candidates, member_logins, members, service_days
 from web import actor as acting
 from web import params
 from web.api import bp
-from web.auth import require_scope, roles_required, staff_required
+from web.auth import login_required, require_scope, roles_required, staff_required
 from web.db import get_session
 
 COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
@@ -26,7 +27,7 @@ def _may_act_for(member_id: int) -> None:
 
 
 @bp.post("/members/<int:member_id>/positions")
-@staff_required
+@login_required
 def member_position(member_id: int) -> tuple[Response, int]:
     """Record a member's position (lon, lat, crs, accuracy, time); latest and history."""
     session = get_session()
@@ -38,7 +39,7 @@ def member_position(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/members/<int:member_id>/duty")
-@staff_required
+@login_required
 def member_duty(member_id: int) -> Response:
     """Set a member on or off duty: {"on_duty": true|false}."""
     session = get_session()

@@ -1,5 +1,6 @@
 """Rider routes on the API blueprint: monthly contributions, help/leaflet records, and
-差评消消乐 requests with their decisions."""
+差评消消乐 requests with their decisions. A rider's own login reads only its own month and
+requests and files its own request; staff record help and decide."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from gis.errors import Invalid
 from layers import rider_reviews, riders
 from web import actor as acting
 from web.api import bp
-from web.auth import roles_required, staff_required
+from web.auth import login_required, roles_required, staff_required
 from web.db import get_session
 
 
@@ -22,8 +23,17 @@ def _json_body() -> dict:
     return body
 
 
+@bp.get("/riders/me/contributions")
+@login_required
+def own_contributions() -> Response:
+    """The month (?month=YYYY-MM) of the rider the login acts for; 404 when it acts for none."""
+    session = get_session()
+    member_id = riders.own_rider(session, acting.current())
+    return jsonify(riders.contributions(session, member_id, request.args.get("month")))
+
+
 @bp.get("/riders/<int:member_id>/contributions")
-@staff_required
+@login_required
 def rider_contributions(member_id: int) -> Response:
     """A rider's month (?month=YYYY-MM, default this month): reports filed and verified, help,
     leaflets, points; for the rider's own login or staff viewers in scope."""
@@ -43,7 +53,7 @@ def rider_activity(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/riders/<int:member_id>/review-requests")
-@staff_required
+@login_required
 def rider_review_request(member_id: int) -> tuple[Response, int]:
     """File a 差评消消乐 request (platform, order_ref, reason, community_code?); 409 below the
     verified-report threshold."""
@@ -69,7 +79,7 @@ def review_decision(request_id: int) -> Response:
 
 
 @bp.get("/review-requests")
-@staff_required
+@login_required
 def review_requests() -> Response:
     """差评消消乐 requests (?state=pending|approved|declined, ?member_id=), newest first."""
     raw = request.args.get("member_id")

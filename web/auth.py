@@ -1,4 +1,5 @@
-"""Staff authentication: session login pages (Flask-Login, CSRF) and bearer tokens on the API."""
+"""Authentication of staff and rider logins: session login pages (Flask-Login, CSRF), bearer
+tokens on the API, and the role checks of views (riders are not staff)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -34,10 +34,13 @@ from wtforms.validators import DataRequired, Length
 from gis.errors import Forbidden
 from layers import roles, users
 from web.db import get_session
+from web.errors import error_page
 
 LOG = logging.getLogger(__name__)
 API_PREFIXES = ("/api/", "/open311/")
 LOGIN_FAILED = "用户名或密码错误"
+RIDER_REFUSED = "骑手（流动网格员）账号只能使用随手拍上报和查看本人贡献，不能使用工作人员功能"
+RIDER_PAGES = ("/report", "/riders/me")  # where a rider may land after logging in
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
@@ -45,7 +48,7 @@ _UNSET = object()
 
 
 class LoginForm(FlaskForm):
-    """The staff login form (CSRF token included)."""
+    """The login form of staff and riders (CSRF token included)."""
 
     name = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=40)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
@@ -81,7 +84,8 @@ def _token_user() -> users.User | None:
 
 
 def current_actor() -> users.User | None:
-    """Return the staff user of this request: bearer token on the API, else the session."""
+    """Return the user of this request (staff or rider: check the role): bearer token on the
+    API, else the session."""
     actor = g.get("_gridgov_actor", _UNSET)
     if actor is _UNSET:
         if _is_api() and bearer_token() is not None:
@@ -111,15 +115,25 @@ def _unauthorized() -> Response:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _forbidden(message: str) -> Response:
-    """Answer 403 JSON on the API, a 403 page elsewhere."""
+def _forbidden(message: str) -> Any:
+    """Answer 403 JSON on the API, a Chinese 403 page (with the message) elsewhere."""
     if _is_api():
         return _json(403, "forbidden", message)
-    abort(403, description=message)
+    return error_page(403, message)
+
+
+def _refusal(role: str, allowed: tuple[str, ...]) -> str:
+    """Return why `role` may not use a view open to `allowed` (a rider's own sentence)."""
+    staff = set(roles.ALL) <= set(allowed)
+    names = "工作人员账号" if staff else "、".join(roles.label(r) for r in allowed)
+    if role == roles.RIDER:
+        return f"{RIDER_REFUSED}（需要：{names}）"
+    return f"{roles.label(role)}无权执行此操作（需要：{names}）"
 
 
 def roles_required(*allowed: str) -> Callable:
-    """Decorate a view: 401 without a staff actor, 403 when the actor's role is not allowed."""
+    """Decorate a view: 401 (API) or login redirect (pages) without a login, 403 when the
+    login's role is not allowed."""
     for role in allowed:
         roles.check_role(role)
 
@@ -130,8 +144,7 @@ def roles_required(*allowed: str) -> Callable:
             if actor is None:
                 return _unauthorized()
             if actor.role not in allowed:
-                names = "、".join(roles.label(r) for r in allowed)
-                return _forbidden(f"{actor.role_label}无权执行此操作（需要：{names}）")
+                return _forbidden(_refusal(actor.role, allowed))
             return view(*args, **kwargs)
 
         return wrapped
@@ -140,14 +153,22 @@ def roles_required(*allowed: str) -> Callable:
 
 
 def staff_required(view: Callable) -> Callable:
-    """Decorate a view: 401 (API) or login redirect (pages) unless a staff member acts."""
+    """Decorate a view: 401 (API) or login redirect (pages) unless a staff member acts; 403
+    for a rider's login."""
     return roles_required(*roles.ALL)(view)
 
 
+def login_required(view: Callable) -> Callable:
+    """Decorate a view open to every login, staff or rider (the view checks what is theirs)."""
+    return roles_required(*roles.KNOWN)(view)
+
+
 def require_scope(code: str | None) -> None:
-    """Raise Forbidden (403) unless hierarchy `code` is inside the current actor's scope."""
+    """Raise Forbidden (403) unless hierarchy `code` is inside the current staff actor's scope
+    (a rider has none)."""
     actor = current_actor()
-    if actor is None or not roles.in_scope(actor.scope_code, code):
+    if actor is None or not roles.is_staff(actor.role) or not roles.in_scope(actor.scope_code,
+                                                                              code):
         raise Forbidden(f"{code} 不在您的管辖范围内", "out_of_scope")
 
 
@@ -160,9 +181,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("pages.index")
 
 
+def _landing(user: users.User, target: str | None) -> str:
+    """Return where `user` goes after logging in: `target` (when local), but a rider goes to
+    /report unless `target` is one of the rider's own pages."""
+    target = _safe_next(target)
+    if user.role == roles.RIDER and not target.startswith(RIDER_PAGES):
+        return url_for("report.report_page")
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """The staff login page; a correct name and password start a session."""
+    """The login page of staff and riders; a correct name and password start a session."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -173,7 +203,7 @@ def login() -> Any:
             db.commit()
             session.clear()
             login_user(user)
-            return redirect(_safe_next(form.next.data))
+            return redirect(_landing(user, form.next.data))
         flash(LOGIN_FAILED, "danger")
     return render_template("login.html", form=form, logout_form=None)
 
@@ -253,5 +283,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_csrf_guard)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.context_processor(lambda: {"current_actor": current_actor, "role_label": roles.label})
+    app.context_processor(lambda: {"current_actor": current_actor, "role_label": roles.label,
+                                   "is_staff_role": roles.is_staff})
     app.register_blueprint(bp)

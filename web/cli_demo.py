@@ -1,5 +1,5 @@
 """`flask demo load`: the synthetic demo city, the standard taxonomy, one user per role, the
-demo members and their service days, a demo rider login and the backlog;
+demo members and their service days, a demo rider login, the backlog and the red stations;
 `flask demo refresh-positions`: keep the demo members' positions live."""
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from flask.cli import AppGroup
 
 from gis.db import analyze
 from grids import demo
-from layers import demo_backlog, demo_people, demo_positions, demo_service_days, taxonomy, users
+from layers import (
+    demo_backlog,
+    demo_people,
+    demo_positions,
+    demo_service_days,
+    demo_stations,
+    stations,
+    taxonomy,
+    users,
+)
 
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
 
@@ -34,13 +43,15 @@ def demo_load(if_empty: bool) -> None:
         session.commit()
         _people_and_backlog(session, seed)
         accounts += _demo_month(session, seed)
+        _stations(session, seed)
         analyze(session)  # fresh statistics for the first requests (autovacuum may lag)
     click.echo(f"{added} departments/categories added")
     for name, role, password in accounts:
         click.echo(f"demo account  {name:<18} role {role:<18} password {password}")
     if any(name == demo_people.DEMO_RIDER for name, _, _ in accounts):
-        click.echo(f"  {demo_people.DEMO_RIDER}: a delivery rider's login — reports filed on "
-                   "/report count for the rider on /riders (open it as community_staff)")
+        click.echo(f"  {demo_people.DEMO_RIDER}: a delivery rider's login (not staff) — reports "
+                   "filed on /report count for the rider on /riders/me and /riders (open it "
+                   "as community_staff)")
 
 
 def _people_and_backlog(session, seed: int) -> None:
@@ -66,6 +77,17 @@ def _demo_month(session, seed: int) -> list[tuple[str, str, str]]:
     session.commit()
     click.echo(f"{days} service days added this month")
     return [rider] if rider else []
+
+
+def _stations(session, seed: int) -> None:
+    """In the demo city only, and only when no station is stored: add the demo red stations
+    and 暖蜂驿站 pilot sites; commit and print the count."""
+    if not demo.is_demo_city(session) or stations.has_stations(session):
+        return
+    started = time.perf_counter()
+    n = demo_stations.load(session, seed=seed)
+    session.commit()
+    click.echo(f"{n} stations added ({time.perf_counter() - started:.2f} s)")
 
 
 @demo_cli.command("refresh-positions")

@@ -1,4 +1,4 @@
-"""`flask users …`: create staff accounts, issue API tokens, list accounts."""
+"""`flask users …`: create staff and rider logins, issue API tokens, list accounts."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gis.errors import DomainError
 from layers import roles, users
 
-users_cli = AppGroup("users", help="工作人员账号 Staff accounts and API tokens.")
+users_cli = AppGroup("users", help="登录账号（工作人员、骑手）Staff and rider logins, API tokens.")
 
 
 @contextmanager
@@ -37,8 +37,10 @@ def _run(work: Callable[[Session], Any]) -> Any:
 
 @users_cli.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(roles.ALL), help="角色 role")
-@click.option("--scope", "scope", default=None, help="管辖范围代码 6/9/12/15 位；省略为全市")
+@click.option("--role", required=True, type=click.Choice(roles.KNOWN),
+              help="角色 role（rider = 骑手（流动网格员），非工作人员）")
+@click.option("--scope", "scope", default=None,
+              help="管辖范围代码 6/9/12/15 位；省略为全市（骑手不设）")
 @click.option("--department", default=None, help="部门代码（部门工作人员必填）")
 @click.option("--display-name", default=None, help="显示名称（默认同用户名）")
 @click.option("--password", default=None, help="密码；省略时随机生成并打印")
@@ -54,7 +56,8 @@ def users_create(
     ask_password: bool,
     personal_data: bool | None,
 ) -> None:
-    """Create a staff account; prints the generated password when none was given."""
+    """Create a staff or rider login; prints the generated password when none was given (link a
+    rider's login to its member with `flask members link`)."""
     if ask_password:
         password = click.prompt("密码 password", hide_input=True, confirmation_prompt=True)
     generated = password is None
@@ -71,7 +74,8 @@ def users_create(
             personal_data=personal_data,
         )
     )
-    click.echo(f"created {user.name} ({roles.label(user.role)}, scope {user.scope_code or '全市'})")
+    where = "" if user.role == roles.RIDER else f", scope {user.scope_code or '全市'}"
+    click.echo(f"created {user.name} ({roles.label(user.role)}{where})")
     if generated:
         click.echo(f"password: {password}")
 

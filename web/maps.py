@@ -22,6 +22,7 @@ from shapely.geometry import shape
 
 from gis import datum as datums
 from grids.hierarchy import STREETS
+from web import station_maps
 
 CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order): the municipal government
 ASSETS_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("gridmap", "js/gridmap.js"))
@@ -80,11 +81,13 @@ class MapParts:
 
 @dataclass(frozen=True)
 class CityLayers:
-    """Plain data for the city map: grid, district and river features (lon/lat)."""
+    """Plain data for the city map: grid, district and river features (lon/lat), station
+    rows (as from layers.stations.all_active)."""
 
     grids: Sequence[dict]
     districts: Sequence[dict] = ()
     rivers: Sequence[dict] = field(default_factory=tuple)
+    stations: Sequence[dict] = ()
 
 
 def street_colour(code: str) -> str:
@@ -219,12 +222,14 @@ def add_rivers(m: folium.Map, features: Sequence[dict]) -> None:
 
 def city_map(layers: CityLayers, links: MapLinks = MapLinks(),
              basemap: Basemap = Basemap()) -> folium.Map:
-    """Return the city map: grids by street, district outlines, rivers, a layer control."""
+    """Return the city map: grids by street, district outlines, rivers, red stations, a layer
+    control."""
     m = base_map(links, basemap, zoom_start=12)
     grids = shown(layers.grids, basemap)
     add_grids(m, grids, links)
     add_districts(m, shown(layers.districts, basemap))
     add_rivers(m, shown(layers.rivers, basemap))
+    station_maps.add_stations(m, layers.stations, basemap.datum, links.static, links.grid_url)
     folium.LayerControl(collapsed=False).add_to(m)
     if grids:
         m.fit_bounds(bounds(grids))

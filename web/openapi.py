@@ -101,9 +101,11 @@ def _components() -> dict:
             "schema": {"$ref": "#/components/schemas/Error"}}}} for status, text in ERRORS.items()},
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "工作人员 API 令牌 staff API token (`flask users token`)"},
+                       "description": "工作人员或骑手的 API 令牌 staff or rider API token "
+                                      "(`flask users token`); riders (role rider) are "
+                                      "refused 403 on staff operations"},
             "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                        "description": "登录后的会话 a logged-in staff session"},
+                        "description": "登录后的会话 a logged-in staff or rider session"},
         },
     }
 

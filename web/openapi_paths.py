@@ -5,6 +5,7 @@ Add an entry here with every new /api/v1 route (tests/test_openapi.py checks).
 
 from __future__ import annotations
 
+from layers.stations import SERVICES
 from web.openapi import CRS, LAT, LON, json_body, obj, op, path_param, q
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -168,9 +169,16 @@ def _riders() -> dict:
                   "community_code": {"type": "string", "pattern": "^[0-9]{12}$"}},
                  ("order_ref", "reason"))
     return {
+        "/api/v1/riders/me/contributions": {"get": op(
+            "The own month of the rider the login acts for", tag=tag, auth=True,
+            params=(MONTH,), errors="400 404", description=(
+                "骑手本人 a rider's own login (role rider); 404 no_own_rider when the login is "
+                "linked to no rider member."))},
         "/api/v1/riders/{member_id}/contributions": {"get": op(
             "A rider's month: reports, help, leaflets, points", tag=tag, auth=True,
-            params=(MEMBER, MONTH), errors="400 404")},
+            params=(MEMBER, MONTH), errors="400 404", description=(
+                "The rider's own login, or staff viewers whose scope covers the rider's "
+                "grids (403 otherwise)."))},
         "/api/v1/riders/{member_id}/activities": {"post": op(
             "Record 随手帮 help or 随口宣 leaflets", tag=tag, auth=True, ok="201",
             params=(MEMBER,), errors="404", body=json_body(activity))},
@@ -188,6 +196,28 @@ def _riders() -> dict:
     }
 
 
+def _stations() -> dict:
+    tag = "stations 红色驿站"
+    services = {"type": "string", "enum": list(SERVICES)}
+    return {"/api/v1/stations": {"get": op(
+        "Nearest 红色驿站 to a point, or all active stations", tag=tag, errors="400 422",
+        params=(q("lon", LON, "经度 (with lat: nearest stations)"),
+                q("lat", LAT, "纬度 (with lon: nearest stations)"), q("crs", CRS, "坐标系"),
+                q("limit", {"type": "integer", "minimum": 1, "maximum": 50},
+                  "how many nearest (default 5)"),
+                q("service", services, "只要提供此服务的 only those with this service"),
+                q("page", {"type": "integer", "minimum": 1, "maximum": 100000},
+                  "page of the list (without lon/lat)"),
+                q("per_page", {"type": "integer", "minimum": 1, "maximum": 1000},
+                  "page size of the list (default 500)")),
+        description=(
+            "Public, no login. With lon/lat: `{point, distance, stations: [{id, kind, name, "
+            "address, services, opening_hours, grid_code, lon, lat, distance_m, kind_label, "
+            "service_labels}]}` nearest first, ranked by geodesic straight-line distance (m); "
+            "422 `location` for a point outside the city. Without: the active stations as a "
+            "GeoJSON FeatureCollection with total, page, per_page."))}}
+
+
 def paths() -> dict:
     """Return the OpenAPI paths object of every /api/v1 route."""
-    return {**_grids(), **_demands(), **_members(), **_riders()}
+    return {**_grids(), **_demands(), **_members(), **_riders(), **_stations()}

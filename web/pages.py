@@ -9,7 +9,8 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from gis.errors import NotFound
 from grids import mapdata
-from web import maps
+from layers import stations
+from web import maps, station_maps
 from web.db import get_session
 from web.errors import error_page
 from web.map_context import basemap, map_links
@@ -39,17 +40,20 @@ def index():
 
 @bp.get("/map")
 def grid_map():
-    """The city map: every current grid coloured by street, outlines, river, search."""
+    """The city map: every current grid coloured by street, outlines, river, red stations,
+    search."""
     session = get_session()
     layers = maps.CityLayers(
         grids=mapdata.map_grids(session),
         districts=mapdata.district_outlines(session),
         rivers=mapdata.river_lines(session),
+        stations=stations.all_active(session),
     )
     parts = maps.render_parts(maps.city_map(layers, map_links(), basemap()))
     return render_template(
         "map.html", map=parts, legend=maps.street_legend(layers.grids),
-        grid_count=len(layers.grids),
+        grid_count=len(layers.grids), station_kinds=station_maps.kind_legend(),
+        station_count=len(layers.stations),
     )
 
 

@@ -41,7 +41,7 @@ def _categories() -> tuple[list[dict], list[dict]]:
 def report_page() -> str:
     """随手拍: location (GPS or a tap on the map) + photo + category → one-step report."""
     actor = acting.current()
-    rider_id = riders.rider_of_user(get_session(), actor.user_id) if actor.is_staff else None
+    rider_id = riders.rider_of_user(get_session(), actor.user_id)  # a rider's own login
     common, groups = _categories()
     return render_template(
         "report.html", common=common, groups=groups, rider_name=actor.name if rider_id else None,

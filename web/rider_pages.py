@@ -1,5 +1,6 @@
-"""The staff page of riders' contributions (流动网格员贡献台账): monthly points per rider,
-recording 随手帮/随口宣, and deciding 差评消消乐 requests (CSRF-checked forms)."""
+"""Riders' contributions (流动网格员贡献台账): the staff page (monthly points per rider, recording
+随手帮/随口宣, deciding 差评消消乐 requests) and a rider's own page /riders/me (its month, its
+requests, asking for 差评消消乐); CSRF-checked forms."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from gis.errors import BadInput, DomainError, Invalid
+from gis.errors import BadInput, DomainError, Invalid, NotFound
 from layers import rider_reviews, riders
 from layers.demand_queries import mask_phone
 from web import actor as acting
-from web.auth import roles_required
+from web.auth import login_required, roles_required
 from web.db import get_session
 from web.errors import error_page
 from web.staff_pages import local_time
@@ -42,6 +43,16 @@ class ActivityForm(FlaskForm):
                                                       NumberRange(min=1, max=20000)])
     note = StringField("备注", validators=[Optional(), Length(max=500)])
     submit = SubmitField("登记")
+
+
+class ReviewRequestForm(FlaskForm):
+    """A rider's own 差评消消乐 request: the order, its platform and what happened."""
+
+    order_ref = StringField("订单号", validators=[DataRequired("请填写订单号"), Length(max=60)])
+    platform = StringField("平台", validators=[Optional(), Length(max=30)])
+    reason = StringField("情况说明", validators=[DataRequired("请填写情况说明"),
+                                             Length(max=1000)])
+    submit = SubmitField("申请差评消消乐")
 
 
 def _month_arg() -> str:
@@ -114,3 +125,49 @@ def record() -> Any:
         session.commit()
         flash("已登记", "success")
     return redirect(url_for("riders.ledger"))
+
+
+@bp.get("/riders/me")
+@login_required
+def mine() -> Any:
+    """A rider's own month (?month=YYYY-MM): reports, verified, help, leaflets, points, and its
+    差评消消乐 requests with a form to ask for one (no phones, no other rider)."""
+    session, actor = get_session(), acting.current()
+    try:
+        member_id = riders.own_rider(session, actor)
+        own = riders.contributions(session, member_id, _month_arg())
+    except NotFound as err:
+        return error_page(404, str(err))
+    except BadInput as err:
+        return error_page(400, str(err))
+    requests = rider_reviews.list_reviews(session, actor, None, member_id)
+    return render_template(
+        "riders_mine.html", own=own, requests=requests, states=rider_reviews.STATES,
+        weights=riders.POINTS, per_point=riders.LEAFLETS_PER_POINT,
+        form=ReviewRequestForm(), local_time=local_time)
+
+
+@bp.post("/riders/me/review-requests")
+@login_required
+def request_review() -> Any:
+    """File the rider's own 差评消消乐 request from /riders/me; refusals are flashed."""
+    form = ReviewRequestForm()
+    if not form.validate_on_submit():
+        flash("申请失败：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return redirect(url_for("riders.mine"))
+    session, actor = get_session(), acting.current()
+    body = {"order_ref": form.order_ref.data, "platform": form.platform.data or "",
+            "reason": form.reason.data}
+    try:
+        rider_reviews.request_review_removal(session, riders.own_rider(session, actor), actor,
+                                             body)
+    except Invalid as err:
+        session.rollback()
+        flash("申请失败：" + "；".join(err.fields.values()), "danger")
+    except DomainError as err:
+        session.rollback()
+        flash(f"申请失败：{err}", "danger")
+    else:
+        session.commit()
+        flash("已提交差评消消乐申请，等待社区审核", "success")
+    return redirect(url_for("riders.mine"))

@@ -10,6 +10,9 @@
   var cfg = root.dataset;
   var mine = window.MyReports.create(cfg.follow, document.getElementById("my-reports"),
                                      document.getElementById("my-empty"));
+  var near = window.NearStations.create(document.getElementById("stations"),
+                                        document.getElementById("station-list"),
+                                        document.getElementById("station-status"), cfg.stations);
   var MAX_SIDE = 1600;
   var t0 = window.performance ? performance.now() : Date.now();
   var state = { lon: null, lat: null, accuracy: null, via: null, inside: null,
@@ -57,6 +60,7 @@
     var where = via === "gps" ? "已定位（GPS，精度约 " + Math.round(accuracy) + " 米）" : "已在地图上选点";
     setStatus(where, accuracy && accuracy > 200 ? "warn" : "ok");
     if (accuracy && accuracy > 200) $("loc-grid").textContent = "定位精度较差，建议在地图上选点。";
+    near.show(lon, lat, crsOf(via));
     locate(lon, lat, crsOf(via)).then(function (res) {
       if (state.lon !== lon || state.lat !== lat) return;
       state.inside = res.ok;

@@ -1,0 +1,67 @@
+"""The 红色驿站 layer of the city map: plain station rows in, a toggleable folium layer out;
+never queries. Stations are drawn by static/js/stationmap.js as circle markers in a pane above
+the grids, with popups escaped by GridMap.esc; points embedded in the basemap's datum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from gis import datum as datums
+from layers.stations import KINDS
+
+LAYER_NAME = "红色驿站"
+STATION_JS = ("stationmap", "js/stationmap.js")
+# Kind → (fill colour, radius px): red stations red, the 暖蜂驿站 pilot sites amber and larger.
+KIND_STYLE: dict[str, tuple[str, int]] = {"red_station": ("#d7191c", 5),
+                                          "warm_bee": ("#f59f00", 8)}
+
+
+class StationMapSetup(MacroElement):
+    """Hands the stations to StationMap (static/js/stationmap.js) with their layer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        StationMap.setup({{ this._parent.get_name() }}, {{ this.layer.get_name() }},
+                         {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.FeatureGroup, config: dict) -> None:
+        super().__init__()
+        self._name = "StationMapSetup"
+        self.layer, self.config = layer, config
+
+
+def kind_legend() -> list[dict]:
+    """Return the station kinds in display order: kind, Chinese label, colour, radius."""
+    return [{"kind": k, "label": KINDS[k], "color": c, "radius": r}
+            for k, (c, r) in KIND_STYLE.items()]
+
+
+def points(stations: Sequence[dict], datum: str = "wgs84") -> list[list]:
+    """Return stations (as from layers.stations.present) as compact rows [lon, lat, kind
+    index, id, name, address, service labels, opening hours, grid code], lon/lat in `datum`."""
+    index = {k: i for i, k in enumerate(KIND_STYLE)}
+    lons, lats = datums.points_in([s["lon"] for s in stations], [s["lat"] for s in stations],
+                                  datum)
+    return [[x, y, index.get(s["kind"], 0), s["id"], s["name"], s["address"],
+             s["service_labels"], s["opening_hours"], s["grid_code"]]
+            for s, x, y in zip(stations, lons, lats, strict=True)]
+
+
+def add_stations(m: folium.Map, stations: Sequence[dict], datum: str,
+                 static: Callable[[str], str], grid_url: str) -> None:
+    """Add the stations as one toggleable overlay named 红色驿站 (nothing when there are none)."""
+    if not stations:
+        return
+    layer = folium.FeatureGroup(name=LAYER_NAME, show=True)
+    layer.add_to(m)
+    m.default_js = [*m.default_js, (STATION_JS[0], static(STATION_JS[1]))]
+    config = {"kinds": kind_legend(), "points": points(stations, datum), "gridUrl": grid_url}
+    m.add_child(StationMapSetup(layer, config))
