@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)  # as `make run`
     parser.add_argument("--rate", type=int, default=400,
                         help="requests/s offered in the open-loop phase (0: half the measured)")
     parser.add_argument("--rows", type=int, default=1_000_000)
