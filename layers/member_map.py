@@ -17,8 +17,10 @@ from layers.members import KINDS, STALE_AFTER
 DECIMALS = 6
 _ON_DUTY = text("""
     SELECT id, kind, name, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
-    FROM members
+    FROM members m
     WHERE active AND on_duty AND position IS NOT NULL
+      AND (CAST(:scope AS text) IS NULL OR EXISTS (SELECT 1 FROM member_grids mg
+           WHERE mg.member_id = m.id AND mg.grid_code LIKE CAST(:scope AS text) || '%'))
     ORDER BY kind, id
 """)
 _UNCOVERED = text("""
@@ -37,12 +39,13 @@ _COVERED_BY_DEPARTMENT = text("""
 
 
 def on_duty(session: Session, now: datetime | None = None,
-            with_names: bool = False) -> list[dict]:
-    """Return on-duty members with a position: id, kind, lon, lat (WGS84), age_min, stale
-    (position older than STALE_AFTER), and name only when `with_names`; never phones."""
+            with_names: bool = False, scope: str | None = None) -> list[dict]:
+    """Return on-duty members with a position (responsible for a grid in hierarchy `scope`,
+    None = the whole city): id, kind, lon, lat (WGS84), age_min, stale (position older than
+    STALE_AFTER), and name only when `with_names`; never phones."""
     now = now or datetime.now(UTC)
     out = []
-    for r in session.execute(_ON_DUTY).mappings():
+    for r in session.execute(_ON_DUTY, {"scope": scope}).mappings():
         age = now - r["position_at"] if r["position_at"] else None
         row = {"id": r["id"], "kind": r["kind"], "lon": round(r["lon"], DECIMALS),
                "lat": round(r["lat"], DECIMALS),
@@ -54,22 +57,31 @@ def on_duty(session: Session, now: datetime | None = None,
     return out
 
 
-def grids_without_professional(session: Session, department: str) -> list[str]:
-    """Return the current grid codes no active professional member of `department` covers."""
-    return list(session.execute(_UNCOVERED, {"kind": "professional", "dep": department})
-                .scalars())
+def _in_scope(codes, scope: str | None) -> list[str]:
+    return [c for c in codes if scope is None or c.startswith(scope)]
 
 
-def grids_without_rider(session: Session) -> list[str]:
-    """Return the current grid codes with no active rider (流动网格员) responsible for them."""
-    return list(session.execute(_UNCOVERED, {"kind": "rider", "dep": None}).scalars())
+def grids_without_professional(session: Session, department: str,
+                               scope: str | None = None) -> list[str]:
+    """Return the current grid codes (in `scope`) no active professional member of
+    `department` covers."""
+    return _in_scope(session.execute(
+        _UNCOVERED, {"kind": "professional", "dep": department}).scalars(), scope)
 
 
-def coverage(session: Session, departments: list[str]) -> dict[str, list[str]]:
-    """Return, per department code, the current grid codes lacking a professional member
-    of it (one query for all departments)."""
-    grids = list(session.execute(
-        text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code")).scalars())
+def grids_without_rider(session: Session, scope: str | None = None) -> list[str]:
+    """Return the current grid codes (in `scope`) with no active rider (流动网格员)
+    responsible for them."""
+    return _in_scope(session.execute(_UNCOVERED, {"kind": "rider", "dep": None}).scalars(),
+                     scope)
+
+
+def coverage(session: Session, departments: list[str],
+             scope: str | None = None) -> dict[str, list[str]]:
+    """Return, per department code, the current grid codes (in `scope`) lacking a
+    professional member of it (one query for all departments)."""
+    grids = _in_scope(session.execute(
+        text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code")).scalars(), scope)
     covered: dict[str, set[str]] = {d: set() for d in departments}
     for dep, grid in session.execute(_COVERED_BY_DEPARTMENT):
         if dep in covered:

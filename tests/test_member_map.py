@@ -86,6 +86,21 @@ def test_coverage_lists_grids_without_a_professional_of_the_department(session):
         g for g in everything if g not in (a[0], b[0])]
 
 
+def test_a_scoped_viewer_sees_only_members_and_gaps_of_their_scope(session):
+    a_comm, b_comm = session.execute(text(
+        "SELECT DISTINCT community_code FROM grids WHERE valid_to IS NULL "
+        "ORDER BY community_code LIMIT 2")).scalars()
+    a, b = _grids(session, a_comm), _grids(session, b_comm)
+    inside = _member(session, "rider", a[:1])
+    outside = _member(session, "rider", b[:1])
+    both = _member(session, "professional", a[:1] + b[:1], department="heating")
+    seen = {r["id"] for r in member_map.on_duty(session, NOW, scope=a_comm)}
+    assert inside in seen and both in seen and outside not in seen
+    assert {inside, outside, both} <= {r["id"] for r in member_map.on_duty(session, NOW)}
+    assert member_map.grids_without_rider(session, a_comm) == a[1:]
+    assert member_map.coverage(session, ["heating"], a_comm)["heating"] == a[1:]
+
+
 def test_member_page_is_staff_only(client, session):
     r = client.get("/members")
     assert r.status_code == 302 and "/login?next=/members" in r.headers["Location"]

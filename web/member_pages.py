@@ -49,13 +49,15 @@ def _department(raw: str | None, departments: list[dict]) -> str | None:
     return raw
 
 
-def _layers(session, departments: list[dict]) -> tuple[member_maps.MemberLayers, list[dict]]:
-    """Return the map's plain data and the on-duty member rows (names, never phones)."""
-    rows = member_map.on_duty(session, with_names=True)
+def _layers(session, departments: list[dict],
+            scope: str | None) -> tuple[member_maps.MemberLayers, list[dict]]:
+    """Return the map's plain data within the viewer's scope (every grid drawn for context)
+    and the on-duty member rows (names, never phones)."""
+    rows = member_map.on_duty(session, with_names=True, scope=scope)
     layers = member_maps.MemberLayers(
         grids=mapdata.map_grids(session), members=rows,
-        coverage=member_map.coverage(session, [d["code"] for d in departments]),
-        no_rider=member_map.grids_without_rider(session),
+        coverage=member_map.coverage(session, [d["code"] for d in departments], scope),
+        no_rider=member_map.grids_without_rider(session, scope),
     )
     return layers, rows
 
@@ -71,7 +73,7 @@ def index() -> Any:
         department = _department(request.args.get("department"), departments)
     except BadInput as err:
         return error_page(400, str(err))
-    layers, rows = _layers(session, departments)
+    layers, rows = _layers(session, departments, actor.scope)
     parts = maps.render_parts(member_maps.member_map(layers, map_links(), basemap()))
     everyone = service_days.shortfall(session, month, department, actor.scope, only_short=False)
     short = [r for r in everyone if r["shortfall"] > 0]
