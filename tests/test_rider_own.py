@@ -14,6 +14,7 @@ from gis.errors import Conflict, Forbidden
 from layers import intake, member_logins, riders, roles, users
 from layers.actors import for_user
 from layers.demand_input import check_new_demand
+from tests.people import add_member, community_with
 
 PASSWORD = "secret-pass-123"
 REQUEST = {"order_ref": "MT-20261127-0042", "reason": "协助处理井盖缺失导致超时差评"}
@@ -22,13 +23,8 @@ REQUEST = {"order_ref": "MT-20261127-0042", "reason": "协助处理井盖缺失�
 @pytest.fixture
 def area(session) -> dict:
     """A community with six grids."""
-    community = session.execute(text(
-        "SELECT community_code FROM grids WHERE valid_to IS NULL GROUP BY community_code "
-        "HAVING count(*) >= 6 ORDER BY community_code LIMIT 1")).scalar_one()
-    grids = session.execute(text(
-        "SELECT code FROM grids WHERE valid_to IS NULL AND community_code = :c ORDER BY code "
-        "LIMIT 6"), {"c": community}).scalars().all()
-    return {"community": community, "grids": list(grids)}
+    community, grids = community_with(session, 6)
+    return {"community": community, "grids": grids[:6]}
 
 
 def _login(session, name: str, role: str = roles.RIDER, scope: str | None = None):
@@ -38,17 +34,6 @@ def _login(session, name: str, role: str = roles.RIDER, scope: str | None = None
     return user, {"Authorization": f"Bearer {token}"}
 
 
-def _member(session, name: str, grids: list[str], user=None, kind: str = "rider") -> int:
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, platform, user_id) VALUES "
-        "(:k, :n, '13812345678', '美团', :u) RETURNING id"),
-        {"k": kind, "n": name, "u": user.id if user else None}).scalar_one()
-    for g in grids:
-        session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": g})
-    session.commit()
-    return mid
-
-
 @pytest.fixture
 def two(session, area) -> dict:
     """Two riders of the area, each with its own rider login."""
@@ -56,7 +41,7 @@ def two(session, area) -> dict:
     for key, grids in (("a", area["grids"][:3]), ("b", area["grids"][3:])):
         user, headers = _login(session, f"t_rider_own_{key}")
         out[key] = {"user": user, "headers": headers,
-                    "id": _member(session, f"骑手{key}", grids, user)}
+                    "id": add_member(session, f"骑手{key}", grids, user)}
     return out
 
 
@@ -159,8 +144,8 @@ def test_a_rider_records_no_help_for_itself_or_another_rider(client, session, tw
 def test_rider_members_and_rider_logins_are_linked_only_to_each_other(client, session, area,
                                                                      staff):
     admin = for_user(_login(session, "t_admin_pair", "admin")[0])
-    rider_member = _member(session, "骑手丙", area["grids"][:1])
-    worker_member = _member(session, "网格员丁", area["grids"][:1], kind="grid_worker")
+    rider_member = add_member(session, "骑手丙", area["grids"][:1])
+    worker_member = add_member(session, "网格员丁", area["grids"][:1], kind="grid_worker")
     _login(session, "t_worker_pair", "grid_worker", area["community"])
     _login(session, "t_rider_pair")
     with pytest.raises(Conflict) as err:
@@ -186,7 +171,7 @@ def test_rider_members_and_rider_logins_are_linked_only_to_each_other(client, se
 
 def test_the_login_page_of_a_rider_member_refuses_a_staff_login_in_chinese(client, session,
                                                                           area):
-    rider_member = _member(session, "骑手戊", area["grids"][:1])
+    rider_member = add_member(session, "骑手戊", area["grids"][:1])
     _login(session, "t_worker_page", "grid_worker", area["community"])
     _login(session, "t_admin_page", "admin")
     token = _session_login(client, "t_admin_page")

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from gis.errors import BadInput, Forbidden
 from layers import roles, transitions, users
 from layers.actors import for_user
+from tests.people import add_member, community_with
 
 PASSWORD = "secret-pass-123"
 RESIDENT_NAME, RESIDENT_PHONE = "张三丰", "13900001111"
@@ -22,34 +23,20 @@ RIDER_REFUSED = "骑手（流动网格员）账号只能使用随手拍上报和
 @pytest.fixture
 def area(session) -> dict:
     """A community with three grids (the first one's point on its surface)."""
-    community = session.execute(text(
-        "SELECT community_code FROM grids WHERE valid_to IS NULL GROUP BY community_code "
-        "HAVING count(*) >= 3 ORDER BY community_code LIMIT 1")).scalar_one()
-    grids = session.execute(text(
-        "SELECT code FROM grids WHERE valid_to IS NULL AND community_code = :c ORDER BY code "
-        "LIMIT 3"), {"c": community}).scalars().all()
+    community, grids = community_with(session, 3)
+    grids = grids[:3]
     lon, lat = session.execute(text(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
         "WHERE code = :g AND valid_to IS NULL) AS g"), {"g": grids[0]}).one()
     return {"community": community, "grids": list(grids), "lon": lon, "lat": lat}
 
 
-def _member(session, grids: list[str], user=None, kind: str = "rider") -> int:
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, platform, user_id) VALUES "
-        "(:k, '骑手甲', '13812345678', '美团', :u) RETURNING id"),
-        {"k": kind, "u": user.id if user else None}).scalar_one()
-    for g in grids:
-        session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": g})
-    session.commit()
-    return mid
-
-
 @pytest.fixture
 def rider(session, area, staff) -> dict:
     """A rider's own login (role rider) acting for a rider member of the area's grids."""
     user, headers = staff(roles.RIDER)
-    return {"user": user, "headers": headers, "id": _member(session, area["grids"], user)}
+    return {"user": user, "headers": headers,
+            "id": add_member(session, "骑手甲", area["grids"], user)}
 
 
 @pytest.fixture
@@ -215,7 +202,7 @@ def test_a_rider_takes_no_transition_on_a_community_assigned_demand(client, sess
 
 
 def test_a_rider_reports_its_own_position_but_no_one_elses(client, session, rider, area):
-    other = _member(session, area["grids"][:1])
+    other = add_member(session, "骑手甲", area["grids"][:1])
     at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     body = {"lon": area["lon"], "lat": area["lat"], "accuracy": 10, "time": at}
     own = client.post(f"/api/v1/members/{rider['id']}/positions", headers=rider["headers"],

@@ -13,6 +13,7 @@ from gis.errors import Conflict, Forbidden
 from layers import intake, rider_reviews, riders, users
 from layers.actors import RESIDENT, for_user
 from layers.demand_input import check_new_demand
+from tests.people import add_member, community_with
 
 PASSWORD = "secret-pass-123"
 
@@ -20,12 +21,7 @@ PASSWORD = "secret-pass-123"
 @pytest.fixture
 def area(session) -> dict:
     """A community with at least 8 grids, and a grid of another street."""
-    community = session.execute(text(
-        "SELECT community_code FROM grids WHERE valid_to IS NULL GROUP BY community_code "
-        "HAVING count(*) >= 8 ORDER BY community_code LIMIT 1")).scalar_one()
-    grids = session.execute(text(
-        "SELECT code FROM grids WHERE valid_to IS NULL AND community_code = :c ORDER BY code"),
-        {"c": community}).scalars().all()
+    community, grids = community_with(session, 8)
     other = session.execute(text(
         "SELECT min(code) FROM grids WHERE valid_to IS NULL AND left(code, 9) <> :s"),
         {"s": community[:9]}).scalar_one()
@@ -39,22 +35,11 @@ def _login_user(session, name: str, role: str, scope: str | None = None):
     return user, {"Authorization": f"Bearer {token}"}
 
 
-def _rider(session, name: str, grids: list[str], user=None) -> int:
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, platform, user_id) VALUES "
-        "('rider', :n, '13812345678', '美团', :u) RETURNING id"),
-        {"n": name, "u": user.id if user else None}).scalar_one()
-    for g in grids:
-        session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": g})
-    session.commit()
-    return mid
-
-
 @pytest.fixture
 def rider(session, area):
     """A rider with its own login (role rider, no scope) responsible for 3 grids."""
     user, headers = _login_user(session, "t_rider_one", "rider")
-    mid = _rider(session, "骑手甲", area["grids"][:3], user)
+    mid = add_member(session, "骑手甲", area["grids"][:3], user)
     return {"id": mid, "user": user, "headers": headers}
 
 
@@ -198,7 +183,7 @@ def test_decisions_need_a_decider_in_scope_and_a_pending_request(client, session
 
 def test_requests_are_listed_per_rider_and_by_scope(client, session, rider, area):
     other_user, other_headers = _login_user(session, "t_rider_two", "rider")
-    other = _rider(session, "骑手乙", area["grids"][3:5], other_user)
+    other = add_member(session, "骑手乙", area["grids"][3:5], other_user)
     for mid, user in ((rider["id"], rider["user"]), (other, other_user)):
         rider_reviews.request_review_removal(session, mid, for_user(user), REQUEST, threshold=0)
     session.commit()

@@ -4,6 +4,7 @@ requests, asking for 差评消消乐); CSRF-checked forms."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,6 +23,23 @@ from web.errors import error_page
 from web.staff_pages import local_time
 
 bp = Blueprint("riders", __name__)
+
+
+def _carry_out(run: Callable[[], object], failed: str, done: str) -> None:
+    """Run a change and commit it, flashing `done`; on a refusal roll back and flash it
+    after `failed` (field errors joined)."""
+    session = get_session()
+    try:
+        run()
+    except DomainError as err:
+        session.rollback()
+        reason = "；".join(err.fields.values()) if isinstance(err, Invalid) else str(err)
+        flash(f"{failed}{reason}", "danger")
+    else:
+        session.commit()
+        flash(done, "success")
+
+
 VIEWERS = ("community_staff", "supervisor", "leader", "admin")
 
 
@@ -89,17 +107,10 @@ def decide(request_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         return error_page(400, "表单无效或已过期，请刷新页面后重试。")
-    session = get_session()
-    try:
-        rider_reviews.decide_review(session, request_id, acting.current(),
-                                    form.decision.data == "approve", form.note.data or "")
-    except DomainError as err:
-        session.rollback()
-        flash(f"审核失败：{err}", "danger")
-    else:
-        session.commit()
-        flash("已同意该差评消消乐申请" if form.decision.data == "approve" else "已拒绝该申请",
-              "success")
+    approve = form.decision.data == "approve"
+    _carry_out(lambda: rider_reviews.decide_review(
+        get_session(), request_id, acting.current(), approve, form.note.data or ""),
+        "审核失败：", "已同意该差评消消乐申请" if approve else "已拒绝该申请")
     return redirect(url_for("riders.ledger"))
 
 
@@ -111,19 +122,9 @@ def record() -> Any:
     if not form.validate_on_submit():
         flash("登记失败：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("riders.ledger"))
-    session = get_session()
     body = {"kind": form.kind.data, "count": form.count.data, "note": form.note.data or ""}
-    try:
-        riders.record_activity(session, form.member_id.data, acting.current(), body)
-    except Invalid as err:
-        session.rollback()
-        flash("登记失败：" + "；".join(err.fields.values()), "danger")
-    except DomainError as err:
-        session.rollback()
-        flash(f"登记失败：{err}", "danger")
-    else:
-        session.commit()
-        flash("已登记", "success")
+    _carry_out(lambda: riders.record_activity(get_session(), form.member_id.data,
+                                              acting.current(), body), "登记失败：", "已登记")
     return redirect(url_for("riders.ledger"))
 
 
@@ -158,16 +159,7 @@ def request_review() -> Any:
     session, actor = get_session(), acting.current()
     body = {"order_ref": form.order_ref.data, "platform": form.platform.data or "",
             "reason": form.reason.data}
-    try:
-        rider_reviews.request_review_removal(session, riders.own_rider(session, actor), actor,
-                                             body)
-    except Invalid as err:
-        session.rollback()
-        flash("申请失败：" + "；".join(err.fields.values()), "danger")
-    except DomainError as err:
-        session.rollback()
-        flash(f"申请失败：{err}", "danger")
-    else:
-        session.commit()
-        flash("已提交差评消消乐申请，等待社区审核", "success")
+    _carry_out(lambda: rider_reviews.request_review_removal(
+        session, riders.own_rider(session, actor), actor, body),
+        "申请失败：", "已提交差评消消乐申请，等待社区审核")
     return redirect(url_for("riders.mine"))
