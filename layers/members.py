@@ -175,3 +175,20 @@ def link_login(session: Session, member_id: int, user_id: int | None) -> None:
             raise Conflict(f"该账号已关联网格成员 {other}（login already linked）", "login_linked")
     session.execute(text("UPDATE members SET user_id = :u WHERE id = :m"),
                     {"u": user_id, "m": member_id})
+
+
+MIN_KEEP_DAYS = 1
+_PRUNE = text("DELETE FROM member_positions WHERE reported_at < :cutoff")
+
+
+def prune_positions(session: Session, keep_days: int, now: datetime | None = None) -> int:
+    """Delete position history reported more than `keep_days` days ago (each member's latest
+    position stays on the member row); return how many rows went. BadInput below
+    MIN_KEEP_DAYS."""
+    if isinstance(keep_days, bool) or not isinstance(keep_days, int) \
+            or keep_days < MIN_KEEP_DAYS:
+        raise BadInput(f"保留天数至少为 {MIN_KEEP_DAYS} 天（keep at least {MIN_KEEP_DAYS} day）",
+                       "bad_keep_days")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
+    return session.execute(_PRUNE, {"cutoff": cutoff}).rowcount
+

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from gis import coords
+from gis.errors import BadInput
 from layers import candidates, demo_people, members, taxonomy
 
 CITY_HALL = (131.0031, 45.7711)
@@ -229,3 +230,29 @@ def test_many_positions_at_once_keep_the_rules_of_one(session):
     assert [_positions(session, m) for m in (mid, *others)] == [2, 1, 0, 0, 0]
     older = [(mid, *CITY_HALL, 12.0, now - timedelta(minutes=3))]  # not newer than the latest
     assert members.record_positions(session, older, now) == 0 and _positions(session, mid) == 2
+
+
+def test_old_position_history_is_pruned_and_the_latest_positions_stay(app, session):
+    mid = _member(session, "rider", "230903011001001", lon=131.0, lat=45.77)
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    for days in (100, 91, 89, 1):
+        session.execute(text(
+            "INSERT INTO member_positions (member_id, geom, input_crs, accuracy_m, reported_at) "
+            "VALUES (:m, ST_SetSRID(ST_MakePoint(131.0, 45.77), 4326), 'wgs84', 10, :at)"),
+            {"m": mid, "at": now - timedelta(days=days)})
+
+    def kept() -> list[int]:
+        return sorted((now - r).days for r in session.execute(text(
+            "SELECT reported_at FROM member_positions WHERE member_id = :m"), {"m": mid})
+            .scalars())
+
+    assert members.prune_positions(session, 90, now) >= 2
+    assert kept() == [1, 89]
+    assert members.member(session, mid)["lon"] == pytest.approx(131.0)  # the latest stays
+    for bad in (0, -5, True):
+        with pytest.raises(BadInput):
+            members.prune_positions(session, bad, now)
+    assert kept() == [1, 89]
+    result = app.test_cli_runner().invoke(args=["members", "prune-positions", "--keep-days",
+                                                "0"])
+    assert result.exit_code != 0 and "至少" in result.output

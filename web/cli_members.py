@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gis.errors import DomainError
-from layers import member_logins, roles
+from layers import member_logins, members, roles
 from layers.actors import Actor
 
 CLI_ADMIN = Actor(role=roles.ADMIN, name="命令行（command line）")
@@ -29,3 +29,19 @@ def link(member_id: int, login: str | None) -> None:
             raise click.ClickException(str(err)) from None
         session.commit()
     click.echo(f"member {member_id} → {login or '(no login)'}")
+
+
+@members_cli.command("prune-positions")
+@click.option("--keep-days", type=int, default=90, show_default=True,
+              help="保留最近多少天的位置历史 (days of position history to keep).")
+def prune_positions(keep_days: int) -> None:
+    """Delete members' position history older than --keep-days (the latest positions stay);
+    run it daily from cron when positions are reported every few minutes."""
+    with current_app.config["SESSION_FACTORY"]() as session:
+        try:
+            n = members.prune_positions(session, keep_days)
+        except DomainError as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+    click.echo(f"{n} position reports older than {keep_days} days deleted")
+
