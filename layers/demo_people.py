@@ -133,11 +133,9 @@ _DEMO_RIDER_MEMBER = text(
 def create_demo_rider(session: Session) -> tuple[str, str, str] | None:
     """Create the demo rider's login (role rider: not staff, no scope) and link it to the
     first unlinked rider of the demo grid worker's community; return (name, role, password), or
-    None when the login exists (a grid worker's login from before the rider role is made a
-    rider's) or no such rider does. Flushed, not committed."""
-    existing = users.get_user(session, DEMO_RIDER)
-    if existing is not None:
-        _make_rider(session, existing)
+    None when the login exists (migration 0014 made an older grid-worker one a rider's) or no
+    such rider does. Flushed, not committed."""
+    if users.get_user(session, DEMO_RIDER) is not None:
         return None
     found = session.execute(_DEMO_RIDER_MEMBER,
                             {"scope": users.DEMO_SCOPES[roles.GRID_WORKER]}).first()
@@ -148,15 +146,6 @@ def create_demo_rider(session: Session) -> tuple[str, str, str] | None:
                              display_name=f"演示{KINDS['rider']}{found.name}")
     link_login(session, found.id, user.id)
     return DEMO_RIDER, roles.RIDER, password
-
-
-def _make_rider(session: Session, user: users.User) -> None:
-    """Give the demo rider's older grid-worker login, linked to a rider, the rider role."""
-    linked = session.execute(text("SELECT EXISTS (SELECT 1 FROM members WHERE user_id = :u "
-                                  "AND kind = 'rider')"), {"u": user.id}).scalar()
-    if user.role == roles.GRID_WORKER and linked:
-        user.role, user.scope_code, user.personal_data = roles.RIDER, None, False
-        session.flush()
 
 
 def has_members(session: Session) -> bool:

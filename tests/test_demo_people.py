@@ -131,18 +131,6 @@ def test_the_demo_rider_logs_in_reports_and_is_credited_on_the_riders_page(
     assert row and re.findall(r'text-end">(\d+)<', row.group(0))[:2] == ["1", "0"]
 
 
-def test_a_demo_rider_login_from_before_the_rider_role_becomes_a_riders(session):
-    _load(session, {**FEW, "rider": 371, "professional_per_dept": 0})
-    old = users.create_user(session, demo_people.DEMO_RIDER, roles.GRID_WORKER, "secret-pass-1",
-                            scope_code=users.DEMO_SCOPES[roles.GRID_WORKER])
-    mid = session.execute(text("SELECT min(id) FROM members WHERE kind = 'rider'")).scalar()
-    session.execute(text("UPDATE members SET user_id = :u WHERE id = :m"),
-                    {"u": old.id, "m": mid})
-    assert demo_people.create_demo_rider(session) is None
-    assert (old.role, old.scope_code, old.personal_data) == (roles.RIDER, None, False)
-    assert riders.rider_of_user(session, old.id) == mid
-
-
 def test_demo_load_records_service_days_and_prints_the_rider_account_once(app, session):
     ids = _load(session, {**FEW, "rider": 371})
     intake.file_demand(session, check_new_demand({"title": "积水", "category": "0201",

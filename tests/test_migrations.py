@@ -42,3 +42,25 @@ def test_upgrade_downgrade_base_and_upgrade_again(scratch_url):
     migrate.upgrade(scratch_url)
     tables, postgis = _state(scratch_url)
     assert "grids" in tables and postgis == 1
+
+
+def test_rider_logins_made_as_grid_workers_become_riders(scratch_url):
+    migrate.upgrade(scratch_url, "0013")
+    eng = create_engine(scratch_url)
+    with eng.begin() as conn:
+        ids = {name: conn.execute(text(
+            "INSERT INTO users (name, display_name, role, scope_code, password_hash) VALUES "
+            "(:n, :n, :r, :s, 'x') RETURNING id"), {"n": name, "r": role, "s": scope}).scalar()
+            for name, role, scope in (("old_rider", "grid_worker", "230903011001"),
+                                      ("worker", "grid_worker", "230903011001"),
+                                      ("boss", "admin", None))}
+        for name, kind in (("old_rider", "rider"), ("worker", "grid_worker"), ("boss", "rider")):
+            conn.execute(text("INSERT INTO members (kind, name, user_id) VALUES (:k, :n, :u)"),
+                         {"k": kind, "n": name, "u": ids[name]})
+    migrate.upgrade(scratch_url)
+    with eng.connect() as conn:
+        roles = dict(conn.execute(text("SELECT name, role || '/' || coalesce(scope_code, '-') "
+                                       "FROM users")).all())
+    eng.dispose()
+    assert roles == {"old_rider": "rider/-", "worker": "grid_worker/230903011001",
+                     "boss": "admin/-"}
