@@ -56,6 +56,16 @@ def chromium(profile: Path, width: int = 1280, height: int = 900):
         driver.quit()
 
 
+@contextmanager
+def phone_chromium(profile: Path):
+    """Yield a headless Chromium with a small phone's 360 × 740 CSS px viewport (headless
+    windows are at least 500 px wide, so the viewport is emulated)."""
+    with chromium(profile, 360, 740) as driver:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
+        yield driver
+
+
 def grid_point(session, prefix: str = "230903011") -> tuple[float, float, str]:
     """Return (lon, lat, grid code) of a point inside the first current grid under `prefix`."""
     from sqlalchemy import text

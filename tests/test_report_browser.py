@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from gis import settings
 from tests import committed as committed_rows
-from tests.browser import chromium, needs_browser, served
+from tests.browser import needs_browser, phone_chromium, served
 from web import create_app
 
 CITY_HALL = {"latitude": 45.7711, "longitude": 131.0031, "accuracy": 10}
@@ -35,10 +35,7 @@ def live_url(engine, tmp_path):
 @pytest.fixture
 def browser(tmp_path):
     """A headless Chromium the size of a small phone."""
-    with chromium(tmp_path / "profile", 360, 740) as driver:
-        # Headless windows are at least 500 px wide: emulate the phone's 360 CSS px viewport.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
+    with phone_chromium(tmp_path / "profile") as driver:
         yield driver
 
 

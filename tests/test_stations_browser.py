@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.browser import chromium, needs_browser
+from tests.browser import needs_browser, phone_chromium
 from tests.test_report_browser import CITY_HALL, _grant_location
 
 pytestmark = needs_browser
@@ -39,9 +39,7 @@ def committed_stations(engine):
 @pytest.fixture
 def phone(tmp_path):
     """A headless Chromium the size of a small phone (360 CSS px wide)."""
-    with chromium(tmp_path / "profile", 360, 740) as driver:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
+    with phone_chromium(tmp_path / "profile") as driver:
         yield driver
 
 

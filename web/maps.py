@@ -23,6 +23,7 @@ from shapely.geometry import shape
 from gis import datum as datums
 from grids.hierarchy import STREETS
 from web import station_maps
+from web.map_setup import JsSetup
 
 CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order): the municipal government
 ASSETS_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("gridmap", "js/gridmap.js"))
@@ -95,24 +96,6 @@ def street_colour(code: str) -> str:
     if code in STREETS:
         return PALETTE[_KNOWN_STREETS.index(code) % len(PALETTE)]
     return PALETTE[zlib.crc32(code.encode()) % len(PALETTE)]
-
-
-class GridMapSetup(MacroElement):
-    """Hands the grid layer and its lookup tables to GridMap (static/js/gridmap.js)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        GridMap.setup({{ this._parent.get_name() }}, {{ this.layer.get_name() }},
-                      {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layer: folium.GeoJson, config: dict) -> None:
-        super().__init__()
-        self._name = "GridMapSetup"
-        self.layer, self.config = layer, config
 
 
 class MetricScale(MacroElement):
@@ -197,7 +180,7 @@ def add_grids(m: folium.Map, features: Sequence[dict], links: MapLinks,
     )
     layer.add_to(m)
     config = {**lookups(features), "gridUrl": links.grid_url, "focus": focus}
-    m.add_child(GridMapSetup(layer, config))
+    m.add_child(JsSetup("GridMap", layer, config))
     return layer
 
 

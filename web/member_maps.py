@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import folium
-from branca.element import MacroElement
-from folium.template import Template
 
 from gis import datum as datums
 from layers.members import KINDS
 from web import maps
+from web.map_setup import JsSetup
 
 # Kind → (colour, radius px): leaders and workers warm, professionals blue, riders orange,
 # part-time green, volunteers pink; stale positions are greyed by membermap.js.
@@ -39,24 +38,6 @@ class MemberLayers:
     members: Sequence[dict] = ()
     coverage: dict[str, list[str]] = field(default_factory=dict)
     no_rider: Sequence[str] = ()
-
-
-class MemberMapSetup(MacroElement):
-    """Hands the members and coverage to MemberMap (static/js/membermap.js)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        MemberMap.setup({{ this._parent.get_name() }}, {{ this.layer.get_name() }},
-                        {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layer: folium.GeoJson, config: dict) -> None:
-        super().__init__()
-        self._name = "MemberMapSetup"
-        self.layer, self.config = layer, config
 
 
 def kind_legend() -> list[dict]:
@@ -86,7 +67,7 @@ def member_map(layers: MemberLayers, links: maps.MapLinks = _LINKS,
     grid_layer = maps.add_grids(m, grids, links)
     config = {"kinds": kind_legend(), "points": points(layers.members, basemap.datum),
               "coverage": dict(layers.coverage), "noRider": list(layers.no_rider)}
-    m.add_child(MemberMapSetup(grid_layer, config))
+    m.add_child(JsSetup("MemberMap", grid_layer, config))
     if grids:
         m.fit_bounds(maps.bounds(grids))
     return m

@@ -7,35 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import folium
-from branca.element import MacroElement
-from folium.template import Template
 
 from gis import datum as datums
 from layers.stations import KINDS
+from web.map_setup import JsSetup
 
 LAYER_NAME = "红色驿站"
 STATION_JS = ("stationmap", "js/stationmap.js")
 # Kind → (fill colour, radius px): red stations red, the 暖蜂驿站 pilot sites amber and larger.
 KIND_STYLE: dict[str, tuple[str, int]] = {"red_station": ("#d7191c", 5),
                                           "warm_bee": ("#f59f00", 8)}
-
-
-class StationMapSetup(MacroElement):
-    """Hands the stations to StationMap (static/js/stationmap.js) with their layer."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        StationMap.setup({{ this._parent.get_name() }}, {{ this.layer.get_name() }},
-                         {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layer: folium.FeatureGroup, config: dict) -> None:
-        super().__init__()
-        self._name = "StationMapSetup"
-        self.layer, self.config = layer, config
 
 
 def kind_legend() -> list[dict]:
@@ -64,4 +45,4 @@ def add_stations(m: folium.Map, stations: Sequence[dict], datum: str,
     layer.add_to(m)
     m.default_js = [*m.default_js, (STATION_JS[0], static(STATION_JS[1]))]
     config = {"kinds": kind_legend(), "points": points(stations, datum), "gridUrl": grid_url}
-    m.add_child(StationMapSetup(layer, config))
+    m.add_child(JsSetup("StationMap", layer, config))
