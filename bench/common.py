@@ -77,12 +77,37 @@ def machine() -> str:
 
 
 def print_table(title: str, rows: list[tuple]) -> None:
-    """Print a Markdown table: what, ours, baseline, target, met."""
+    """Print a Markdown table: what, ours, baseline, target, met (a bool or a verdict)."""
     print(f"\n### {title}\n")
     print("| figure | gridgov | raw baseline (same run) | target | met |")
     print("|---|---|---|---|---|")
     for what, ours, base, target, met in rows:
-        print(f"| {what} | {ours} | {base} | {target} | {'yes' if met else 'NO'} |")
+        verdict = met if isinstance(met, str) else ("yes" if met else "NO")
+        print(f"| {what} | {ours} | {base} | {target} | {verdict} |")
+
+
+def host_factor(raw_ms: float, reference_ms: float) -> float:
+    """Return how much slower this host is than the one a target was set on: this run's raw
+    baseline over the figure the issue quotes for it (never below 1)."""
+    return max(1.0, raw_ms / reference_ms)
+
+
+def scaled(limit: float, factor: float, unit: str = "ms", most: bool = True) -> str:
+    """Return a target as written and scaled by `factor` to this host, e.g.
+    '≤ 5 ms (this host ×2.6: ≤ 13.0 ms)'; `most` False for a floor (rates divide)."""
+    sign, here = ("≤", limit * factor) if most else ("≥", limit / factor)
+    return f"{sign} {limit:g} {unit} (this host ×{factor:.1f}: {sign} {here:.1f} {unit})"
+
+
+def verdict(value: float, limit: float, factor: float, most: bool = True) -> str:
+    """Return 'yes', or 'NO (yes scaled to this host)', or 'NO' for `value` against `limit`
+    as written and scaled by `factor`."""
+    def ok(bound: float) -> bool:
+        return value <= bound if most else value >= bound
+    if ok(limit):
+        return "yes"
+    return "NO (yes scaled to this host)" if ok(limit * factor if most else limit / factor) \
+        else "NO"
 
 
 def get_latencies(base: str, paths: list[str], headers: dict | None = None,

@@ -15,7 +15,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench.common import print_table
+from bench.common import print_table, scaled, verdict
 from bench.locate import sample_points
 from grids.locate import GridIndex
 
@@ -111,8 +111,14 @@ def clean(dsn: str, marker: str) -> int:
         return conn.execute("DELETE FROM demands WHERE title = %s", (marker,)).rowcount
 
 
-def run(dsn: str, index: GridIndex, rows: int, tmp: Path, root: Path) -> None:
-    """Generate the file, measure both ways, check the count, clean up, print the table."""
+TARGET = 150e3  # rows/s
+
+
+def run(dsn: str, index: GridIndex, rows: int, tmp: Path, root: Path,
+        factor: float = 1.0) -> None:
+    """Generate the file, measure both ways, check the count, clean up, print the table; the
+    target is also shown scaled by `factor` (this host against the issue's, from the raw
+    INSERT baseline of the same run)."""
     marker = f"bench-import-{os.getpid()}-{int(time.time())}"
     path = tmp / "history.csv"
     history_csv(index, rows, path, marker)
@@ -130,14 +136,15 @@ def run(dsn: str, index: GridIndex, rows: int, tmp: Path, root: Path) -> None:
     vacuum(dsn)
     raw = raw_copy(dsn, index, path, indexed=True)
     vacuum(dsn)
+    target = scaled(TARGET / 1e3, factor, "k rows/s", most=False)
     print_table(f"`flask demands import` of {rows:,} rows (CSV, one run each)", [
         ("rows/s, whole command", f"{rows / ours / 1e3:.0f} k/s ({ours:.1f} s)",
          f"read + sjoin + COPY into demands {rows / raw / 1e3:.0f} k/s ({raw:.1f} s); "
          f"into an unindexed table {rows / bare / 1e3:.0f} k/s ({bare:.1f} s)",
-         "≥ 150 k/s", rows / ours >= 150e3),
+         target, verdict(rows / ours / 1e3, TARGET / 1e3, factor, most=False)),
         ("rows/s, `--bulk` (indexes and foreign keys rebuilt after the copy)",
-         f"{rows / bulk / 1e3:.0f} k/s ({bulk:.1f} s)", "same baselines", "≥ 150 k/s",
-         rows / bulk >= 150e3),
+         f"{rows / bulk / 1e3:.0f} k/s ({bulk:.1f} s)", "same baselines", target,
+         verdict(rows / bulk / 1e3, TARGET / 1e3, factor, most=False)),
         ("rows stored (plain / bulk)", f"{stored:,} / {stored_bulk:,}", "—", f"{rows:,}",
          stored == stored_bulk == rows),
     ])

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.db import DriverStatement
 from gis.errors import Forbidden, NotFound
 from layers.actors import Actor
 from layers.demands import OPEN_STATES
@@ -64,7 +65,7 @@ _RESPONSIBLE = f"""
 # kind by KNN on the geography index (the demand's point is an InitPlan parameter, so the
 # index orders the scan). The Append stops at :limit, so the second branch only runs when the
 # responsible ones are too few.
-_CANDIDATES = text(f"""
+_CANDIDATES = DriverStatement(text(f"""
     WITH {_RESPONSIBLE}
     SELECT * FROM ranked
     UNION ALL (
@@ -75,7 +76,7 @@ _CANDIDATES = text(f"""
         ORDER BY m.position::geography <-> {_POINT}
         LIMIT :limit)
     LIMIT :limit
-""")
+"""))
 _RESPONSIBLE_IDS = text(f"WITH {_RESPONSIBLE} SELECT member_id FROM ranked")
 REASONS = {0: "负责本网格", 1: "负责相邻网格", 2: "同部门就近，非责任网格（派单需说明理由）"}
 
@@ -102,8 +103,7 @@ def candidates(session: Session, code: str, limit: int = 10, now: datetime | Non
     outside its scope (checked from the same query, no extra round trip).
     """
     now = now or datetime.now(UTC)
-    rows = [dict(r) for r in session.execute(
-        _CANDIDATES, {"code": code, "limit": limit}).mappings()]
+    rows = _CANDIDATES.rows(session, {"code": code, "limit": limit})
     rows.sort(key=lambda r: r["tier"] == 2)  # stable: responsible ones first, as ranked
     grid = rows[0]["demand_grid"] if rows else session.execute(
         text("SELECT grid_code FROM demands WHERE code = :c"), {"c": code}).scalar()

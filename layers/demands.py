@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.coords import to_wgs84
+from gis.db import DriverStatement
 from gis.errors import Invalid, NotFound
 from gis.srid import STORAGE
 from layers import events, taxonomy, workcal
@@ -57,14 +58,14 @@ _GRID_AT = (f"SELECT id, code FROM grids WHERE valid_to IS NULL AND ST_Covers(ge
 
 # Everything a new demand at (lon, lat) needs, in one round trip: its category (NULLs when
 # unknown), its grid, the open demand it repeats, and the calendar's overrides.
-_CONTEXT = text(
+_CONTEXT = DriverStatement(text(
     f"SELECT {taxonomy.COLUMNS}, grid_id, grid_code, original_id, original_code, "
     "cal_days, cal_working FROM (SELECT 1) AS one "
     "LEFT JOIN categories ON code = :cat "
     f"LEFT JOIN LATERAL ({_GRID_AT}) AS g (grid_id, grid_code) ON true "
     f"LEFT JOIN LATERAL ({ORIGINAL_SQL}) AS o (original_id, original_code) ON true "
     "LEFT JOIN LATERAL (SELECT array_agg(day), array_agg(working) "
-    f"FROM ({workcal.OVERRIDES_SQL}) AS x) AS cal (cal_days, cal_working) ON true")
+    f"FROM ({workcal.OVERRIDES_SQL}) AS x) AS cal (cal_days, cal_working) ON true"))
 
 _GRID_POINT = text("SELECT ST_X(p), ST_Y(p), id, code FROM (SELECT id, code, "
                    "ST_PointOnSurface(geom) AS p FROM grids WHERE code = :c "
@@ -86,9 +87,9 @@ def _context(session: Session, data: DemandInput, now: datetime, rules: Rules) -
     """Read the point, category, grid, original and calendar for a new demand; refuse an
     unusable category (400) or a point outside every grid (422)."""
     lon, lat, named_grid = _location(session, data)
-    ctx = dict(session.execute(_CONTEXT, {
+    ctx = _CONTEXT.rows(session, {
         **original_params(str(data.category_code), lon, lat, now, rules),
-        **workcal.override_params(now.date())}).mappings().one())
+        **workcal.override_params(now.date())})[0]
     found = None if ctx["code"] is None else {k: ctx[k] for k in taxonomy.COLUMN_NAMES}
     ctx["category"] = taxonomy.usable_small_class(found, data.category_code)
     if named_grid:
@@ -119,7 +120,7 @@ SUMMARY_SQL = summary_select("demands")
 
 # The demand, its 'create' event (and 'merge' when it repeats an open one), and its summary,
 # in one round trip.
-_INSERT = text(
+_INSERT = DriverStatement(text(
     "WITH d AS (INSERT INTO demands (code, title, description, category_code, state, source, "
     "geom, input_crs, input_lon, input_lat, address, grid_id, grid_code, reporter_name, "
     "reporter_phone, reporter_member_id, follow_token_hash, duplicate_of, created_at, "
@@ -131,7 +132,7 @@ _INSERT = text(
     "'received', 'merged', CAST(:uid AS integer), CAST(:role AS text), "
     "CAST(:now AS timestamptz), '', "
     "jsonb_build_object('original', CAST(:dup_code AS text)), NULL FROM d "
-    "WHERE duplicate_of IS NOT NULL) " + summary_select("d"))
+    "WHERE duplicate_of IS NOT NULL) " + summary_select("d")))
 
 
 def create_demand(session: Session, data: DemandInput, actor: Actor, rules: Rules = DEFAULT_RULES,
@@ -155,7 +156,7 @@ def insert_demand(session: Session, data: DemandInput, actor: Actor,
     is_working = workcal.rule_from(dict(zip(ctx["cal_days"] or (), ctx["cal_working"] or (),
                                             strict=True)))
     original = ctx["original_code"]
-    row = session.execute(_INSERT, {
+    out = _INSERT.rows(session, {
         "code": _next_code(session, now), "title": data.title, "descr": data.description,
         "cat": cat["code"], "state": "merged" if original else "received",
         "source": data.source, "lon": ctx["lon"], "lat": ctx["lat"], "crs": data.crs,
@@ -164,8 +165,7 @@ def insert_demand(session: Session, data: DemandInput, actor: Actor,
         "member": reporter_member_id, "token": hashlib.sha256(token.encode()).hexdigest(),
         "dup": ctx["original_id"], "dup_code": original, "now": now,
         "due": workcal.deadline(now, cat["limit_amount"], cat["limit_unit"], is_working),
-        "uid": actor.user_id, "role": actor.role}).mappings().one()
-    out = dict(row)
+        "uid": actor.user_id, "role": actor.role})[0]
     out["follow_token"] = token
     if original:
         out["joined"] = original

@@ -277,7 +277,8 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     sets session.info["token_touched"] so the caller can commit it."""
     if not token:
         return None
-    row = session.execute(_TOKEN_USER, {"digest": _hash_token(token)}).mappings().first()
+    row = session.connection().execute(  # Core: no ORM execution layer on every API call
+        _TOKEN_USER, {"digest": _hash_token(token)}).mappings().first()
     if row is None:
         return None
     user = User(**{c.key: row[c.key] for c in _USER_COLUMNS})

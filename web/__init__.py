@@ -9,7 +9,7 @@ from flask import Flask
 from flask_compress import Compress
 
 from gis import settings
-from gis.db import make_engine, make_sessionmaker
+from gis.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from layers.rules import Rules
 from web.jsonout import JSONProvider
 
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if "SESSION_FACTORY" not in app.config:
         engine = make_engine(app.config["DATABASE_URL"])
         app.config["SESSION_FACTORY"] = make_sessionmaker(engine)
+        app.config["READ_SESSION_FACTORY"] = make_read_sessionmaker(engine)
 
     from web import auth, db, errors
 
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.report_pages import bp as report_bp
     from web.rider_pages import bp as riders_bp
     from web.staff_pages import bp as staff_bp
+    from web.station_pages import bp as stations_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
@@ -85,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dispatch_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(riders_bp)
+    app.register_blueprint(stations_bp)
     app.register_blueprint(openapi_bp)
 
     from web.cli import init_app as init_cli
