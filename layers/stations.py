@@ -160,6 +160,20 @@ def _refused(session: Session, err: Invalid, lon: float, lat: float, crs: str) -
     return Invalid({**err.fields, name: err.fields[name] + SWAPPED})
 
 
+def point_in_city(session: Session, lon: float, lat: float,
+                  crs: str = "wgs84") -> tuple[float, float]:
+    """Return a point given in `crs` as WGS84 (lon, lat) when it lies inside the city (a
+    current grid or a district outline); Invalid naming lon/lat/crs when unusable, `location`
+    outside the city (saying when lon and lat look swapped)."""
+    try:
+        x, y = check_point(lon, lat, crs)
+    except Invalid as err:
+        raise _refused(session, err, lon, lat, crs) from None
+    if not session.execute(_INSIDE, {"x": x, "y": y}).scalar():
+        raise _refused(session, Invalid({"location": OUTSIDE}), lon, lat, crs)
+    return x, y
+
+
 def present(row: Mapping) -> dict:
     """Return a station row as plain data with its Chinese labels (lon/lat WGS84)."""
     out = {k: row[k] for k in ("id", "kind", "name", "address", "opening_hours", "grid_code",

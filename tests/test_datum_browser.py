@@ -1,6 +1,7 @@
 """Maps over GCJ-02 tiles in a real browser (headless Chromium): static/js/datum.js converts as
-the server does; on /report a tap on the shifted grid map is filed in the grid under the
-finger; /dispatch draws the demand, its grid and the candidates shifted like the tiles."""
+the server does (typed GCJ-02/BD-09 points too); on /report a tap on the shifted grid map is
+filed in the grid under the finger; /dispatch draws the demand, its grid and the candidates
+shifted like the tiles."""
 
 from __future__ import annotations
 
@@ -80,6 +81,13 @@ def test_datum_js_converts_as_the_server_does(gcj_url, browser):
         np.testing.assert_allclose(back, coords.gcj02_to_wgs84(glon, glat), rtol=0, atol=1e-9)
         np.testing.assert_allclose(shown, [glat, glon], rtol=0, atol=1e-9)
         assert plain == [lat, lon]
+    typed = browser.execute_script(
+        "return arguments[0].map(p => ['wgs84', 'gcj02', 'bd09', 'utm'].map("
+        "c => Datum.fromCrs(p[0], p[1], c)));", POINTS)
+    for (lon, lat), (wgs, gcj, bd, unknown) in zip(POINTS, typed, strict=True):
+        assert wgs == [lon, lat] and unknown is None
+        np.testing.assert_allclose(gcj, coords.to_wgs84(lon, lat, "gcj02"), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(bd, coords.to_wgs84(lon, lat, "bd09"), rtol=0, atol=1e-9)
     square = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
         "name": "<b>x</b>"}, "geometry": {"type": "MultiPolygon", "coordinates": [[[
             [131.0, 45.7], [131.01, 45.7], [131.01, 45.71], [131.0, 45.7]]]]}}]}

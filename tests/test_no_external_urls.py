@@ -116,22 +116,43 @@ def test_every_vendored_package_has_its_licence_and_is_listed():
         assert f"`{pkg.name}`" in listing, pkg.name
 
 
-def test_staff_member_page_loads_only_local_files(client, session):
+def _staff_page_assets(client, session, name: str, role: str, path: str) -> tuple[str, set]:
+    """Log in as a new `role` user, fetch `path`; assert it links nothing external; return
+    its HTML and the scripts and stylesheets it loads."""
     from layers import users
 
-    users.create_user(session, "t_urls_members", "supervisor", "secret-pass-123")
+    users.create_user(session, name, role, "secret-pass-123")
     session.commit()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"name": "t_urls_members", "password": "secret-pass-123",
+    client.post("/login", data={"name": name, "password": "secret-pass-123",
                                 "csrf_token": token})
-    html = client.get("/members").get_data(as_text=True)
+    html = client.get(path).get_data(as_text=True)
     links = links_of(html)
     assert [u for _t, _a, u in links if not is_local(u)] == []
     assert _ABSOLUTE.findall(re.sub(r"xmlns=\"[^\"]*\"", "", html)) == []
-    assets = {u for tag, _a, u in links if tag in ("script", "link")}
+    return html, {u for tag, _a, u in links if tag in ("script", "link")}
+
+
+def test_staff_member_page_loads_only_local_files(client, session):
+    _html, assets = _staff_page_assets(client, session, "t_urls_members", "supervisor",
+                                       "/members")
     assert {"/static/js/membermap.js", "/static/css/members.css"} <= assets
     for url in assets:
         resp = client.get(url)
         assert resp.status_code == 200, url
+        resp.close()
+
+
+def test_station_form_with_its_map_picker_loads_only_local_files(client, session):
+    html, assets = _staff_page_assets(client, session, "t_urls_stations", "admin",
+                                      "/stations/new")
+    assert 'id="station-map"' in html
+    assert {"/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+            "/static/js/pickmap.js", "/static/js/station_form.js"} <= assets
+    for url in assets:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        if url.startswith("/static/js/"):
+            assert not _ABSOLUTE.search(resp.get_data(as_text=True)), url
         resp.close()

@@ -82,7 +82,7 @@ def test_page_is_a_phone_page_with_big_targets_and_only_local_urls(client):
     assert "/api/v1/demands" in urls and "/report/outlines.json" in urls
     assert all(_is_local(u) for u in urls), urls
     assert not re.search(r"(?:https?:)?//", html)
-    for url in ("/static/js/report.js", "/static/js/report_mine.js", "/static/js/report_map.js",
+    for url in ("/static/js/report.js", "/static/js/report_mine.js", "/static/js/pickmap.js",
                 "/static/css/report.css", "/static/vendor/leaflet/leaflet.css"):
         r = client.get(url)
         assert r.status_code == 200, url

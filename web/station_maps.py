@@ -1,6 +1,8 @@
 """The 红色驿站 layer of the city map: plain station rows in, a toggleable folium layer out;
 never queries. Stations are drawn by static/js/stationmap.js as circle markers in a pane above
-the grids, with popups escaped by GridMap.esc; points embedded in the basemap's datum."""
+the grids, with popups escaped by GridMap.esc; points embedded in the basemap's datum. The
+station form's location picker draws the other stations with the same script and config
+(`layer_config`)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,12 @@ def points(stations: Sequence[dict], datum: str = "wgs84") -> list[list]:
             for s, x, y in zip(stations, lons, lats, strict=True)]
 
 
+def layer_config(stations: Sequence[dict], datum: str, grid_url: str) -> dict:
+    """Return the config StationMap.setup takes: kinds, the stations' rows (lon/lat in
+    `datum`), the grid page URL ('__code__' slot)."""
+    return {"kinds": kind_legend(), "points": points(stations, datum), "gridUrl": grid_url}
+
+
 def add_stations(m: folium.Map, stations: Sequence[dict], datum: str,
                  static: Callable[[str], str], grid_url: str) -> None:
     """Add the stations as one toggleable overlay named 红色驿站 (nothing when there are none)."""
@@ -44,5 +52,4 @@ def add_stations(m: folium.Map, stations: Sequence[dict], datum: str,
     layer = folium.FeatureGroup(name=LAYER_NAME, show=True)
     layer.add_to(m)
     m.default_js = [*m.default_js, (STATION_JS[0], static(STATION_JS[1]))]
-    config = {"kinds": kind_legend(), "points": points(stations, datum), "gridUrl": grid_url}
-    m.add_child(JsSetup("StationMap", layer, config))
+    m.add_child(JsSetup("StationMap", layer, layer_config(stations, datum, grid_url)))

@@ -5,13 +5,15 @@
  *
  * Datum.create(datum) gives what a page draws with: latLng(lat, lon) and geojson(obj) take
  * WGS84 (as the API answers) and return it in `datum` ("wgs84": unchanged, "gcj02": shifted).
- * A point picked on such a map is sent with crs=<datum>; the server converts it back. */
+ * A point picked on such a map is sent with crs=<datum>; the server converts it back.
+ * Datum.fromCrs(lon, lat, crs) reads a point typed in wgs84|gcj02|bd09 as WGS84. */
 (function () {
   "use strict";
 
   var A = 6378245.0;
   var EE = 0.00669342162296594323;
   var PI = Math.PI;
+  var X_PI = PI * 3000.0 / 180.0;
 
   function inChina(lon, lat) {
     return lon > 72.004 && lon < 137.8347 && lat > 0.8293 && lat < 55.8271;
@@ -64,6 +66,23 @@
     return [wlon, wlat];
   }
 
+  /* GCJ-02 [lon, lat] of a BD-09 (Baidu) point (as the server's bd09_to_gcj02). */
+  function bd09ToGcj02(lon, lat) {
+    var x = lon - 0.0065, y = lat - 0.006;
+    var z = Math.sqrt(x * x + y * y) - 0.00002 * Math.sin(y * X_PI);
+    var theta = Math.atan2(y, x) - 0.000003 * Math.cos(x * X_PI);
+    return [z * Math.cos(theta), z * Math.sin(theta)];
+  }
+
+  /* WGS84 [lon, lat] of a point given in crs "wgs84", "gcj02" or "bd09" (as the server's
+   * to_wgs84), e.g. coordinates typed into a form; null for another crs. */
+  function fromCrs(lon, lat, crs) {
+    if (crs === "wgs84") return [lon, lat];
+    if (crs === "gcj02") return toWgs84(lon, lat);
+    if (crs === "bd09") return toWgs84.apply(null, bd09ToGcj02(lon, lat));
+    return null;
+  }
+
   function mapPositions(coords, move) {
     if (typeof coords[0] === "number") return move(coords[0], coords[1]).concat(coords.slice(2));
     return coords.map(function (c) { return mapPositions(c, move); });
@@ -101,5 +120,6 @@
     };
   }
 
-  window.Datum = { create: create, toGcj02: toGcj02, toWgs84: toWgs84, inChina: inChina };
+  window.Datum = { create: create, toGcj02: toGcj02, toWgs84: toWgs84, bd09ToGcj02: bd09ToGcj02,
+                   fromCrs: fromCrs, inChina: inChina };
 })();

@@ -91,7 +91,7 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
-  /* ---- the tap-on-the-map fallback (Leaflet + report_map.js loaded only when needed) ---- */
+  /* ---- the tap-on-the-map fallback (Leaflet + pickmap.js loaded only when needed) ---- */
 
   function loadScript(src, done) {
     var js = document.createElement("script");
@@ -110,10 +110,10 @@
   }
 
   function buildMap() {
-    state.map = window.ReportMap.create($("tap-map"), {
+    state.map = window.PickMap.create($("tap-map"), {
       outlines: cfg.outlines, tileUrl: cfg.tileUrl, tileAttribution: cfg.tileAttribution,
       datum: cfg.datum, centre: state.via === "gps" ? [state.lat, state.lon] : null,
-      onTap: function (lat, lon) { setLocation(lon, lat, null, "map"); },
+      onPick: function (lat, lon) { setLocation(lon, lat, null, "map"); },
       onError: function (message) { $("tap-hint").textContent = message; }
     });
   }
