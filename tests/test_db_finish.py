@@ -11,7 +11,8 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from gis import settings
-from gis.db import finish, make_engine
+from gis.db import DriverStatement, finish, make_engine
+from gis.errors import BadInput
 
 MARK = date(1901, 1, 1)  # a demand_counters day no real demand has
 
@@ -59,3 +60,12 @@ def test_a_failed_or_aborted_session_is_rolled_back_quietly(fresh_engine):
     finish(broken)  # no error from an aborted transaction
     with Session(fresh_engine) as again:
         assert again.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_driver_statement_runs_in_the_sessions_transaction_and_refuses_nul(session):
+    session.execute(text("INSERT INTO demand_counters (day, last) VALUES (:d, 41)"), {"d": MARK})
+    read = DriverStatement(text("SELECT day, last + :n AS next FROM demand_counters "
+                                "WHERE day = :d AND '%' = '%'"))
+    assert read.rows(session, {"d": MARK, "n": 1}) == [{"day": MARK, "next": 42}]
+    with pytest.raises(BadInput):
+        read.rows(session, {"d": "1901-01-01\x00", "n": 1})
