@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.srid import STORAGE
+from layers import audit
 from layers.actors import Actor
 from layers.demands import SUMMARY_SQL
 
@@ -101,8 +102,5 @@ def audit_personal_reads(session: Session, actor: Actor, rows: list[dict]) -> No
     """Log that `actor` read reporters' unmasked personal data in `rows`."""
     if not (actor.is_staff and actor.personal_data):
         return
-    seen = [{"u": actor.user_id, "s": r["code"]} for r in rows
-            if r.get("reporter_phone") or r.get("reporter_name")]
-    if seen:
-        session.execute(text("INSERT INTO audit_log (user_id, action, subject) "
-                             "VALUES (:u, 'read_personal_data', :s)"), seen)
+    audit.record(session, actor, "read_personal_data",
+                 [r["code"] for r in rows if r.get("reporter_phone") or r.get("reporter_name")])

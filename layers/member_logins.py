@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
-from layers import members, roles, users
+from layers import audit, members, roles, users
 from layers.actors import Actor
 
 MANAGERS: frozenset[str] = frozenset({roles.ADMIN})
@@ -132,9 +132,7 @@ def _linked_elsewhere(session: Session, user: users.User, member_id: int) -> Con
 
 
 def _audit(session: Session, actor: Actor, action: str, member_id: int, login: str) -> None:
-    session.execute(text("INSERT INTO audit_log (user_id, action, subject) "
-                         "VALUES (:u, :a, :s)"),
-                    {"u": actor.user_id, "a": action, "s": f"member:{member_id} login:{login}"})
+    audit.record(session, actor, action, f"member:{member_id} login:{login}")
 
 
 def link(session: Session, actor: Actor, member_id: int, login: object) -> dict:

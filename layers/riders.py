@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
-from layers import demand_queries, demands, events, transitions, workcal
+from layers import audit, demand_queries, demands, events, transitions, workcal
 from layers.actors import RESIDENT, Actor
 
 # Points: every weight in one place (per report, per verified report, per help, per leaflets).
@@ -252,6 +252,4 @@ def follow(session: Session, code: str, token: object) -> dict:
 def audit_phone_reads(session: Session, actor: Actor, subject: str) -> None:
     """Log that `actor` read riders' unmasked phone numbers (subject: what was shown)."""
     if actor.is_staff and actor.personal_data:
-        session.execute(text("INSERT INTO audit_log (user_id, action, subject) "
-                             "VALUES (:u, 'read_personal_data', :s)"),
-                        {"u": actor.user_id, "s": subject[:100]})
+        audit.record(session, actor, "read_personal_data", subject)

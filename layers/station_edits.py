@@ -15,7 +15,7 @@ from gis.checks import parse_crs, parse_number
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
-from layers import roles, stations
+from layers import audit, roles, stations
 from layers.actors import Actor
 
 EDITORS: frozenset[str] = frozenset({roles.ADMIN, roles.COMMUNITY_STAFF, roles.SUPERVISOR})
@@ -223,12 +223,6 @@ def _grid_in_scope(session: Session, actor: Actor, data: StationInput) -> str | 
     return grid
 
 
-def _audit(session: Session, actor: Actor, action: str, subject: str) -> None:
-    session.execute(text("INSERT INTO audit_log (user_id, action, subject) "
-                         "VALUES (:u, :a, :s)"),
-                    {"u": actor.user_id, "a": action, "s": subject[:100]})
-
-
 def _values(data: StationInput, grid: str | None) -> dict:
     return {"kind": data.kind, "name": data.name, "address": data.address,
             "services": list(data.services), "opening_hours": data.opening_hours,
@@ -244,7 +238,7 @@ def create(session: Session, actor: Actor, data: StationInput) -> dict:
         "INSERT INTO stations (kind, name, address, services, opening_hours, grid_code, geom, "
         "active) VALUES (:kind, :name, :address, CAST(:services AS varchar[]), :opening_hours, "
         f":grid_code, {_POINT}, :active) RETURNING id"), _values(data, grid)).scalar_one()
-    _audit(session, actor, "create_station", f"station:{station_id} {data.kind}")
+    audit.record(session, actor, "create_station", f"station:{station_id} {data.kind}")
     return {"id": station_id, "grid_code": grid}
 
 
@@ -271,10 +265,10 @@ def update(session: Session, actor: Actor, station_id: int, data: StationInput) 
         {**_values(data, grid), "id": station_id})
     fields = [k for k in changed if k != "active"]
     if fields:
-        _audit(session, actor, "update_station", f"station:{station_id} {','.join(fields)}")
+        audit.record(session, actor, "update_station", f"station:{station_id} {','.join(fields)}")
     if "active" in changed:
         action = "reactivate_station" if data.active else "deactivate_station"
-        _audit(session, actor, action, f"station:{station_id}")
+        audit.record(session, actor, action, f"station:{station_id}")
     return changed
 
 
@@ -286,7 +280,7 @@ def deactivate(session: Session, actor: Actor, station_id: int) -> bool:
         return False
     session.execute(text("UPDATE stations SET active = false WHERE id = :id"),
                     {"id": station_id})
-    _audit(session, actor, "deactivate_station", f"station:{station_id}")
+    audit.record(session, actor, "deactivate_station", f"station:{station_id}")
     return True
 
 
