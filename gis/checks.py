@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 
 from gis.coords import CRS_NAMES
 from gis.errors import BadInput
 from gis.srid import LAT_RANGE, LON_RANGE
 
+_WHOLE = re.compile(r"[0-9]{1,18}")
+
+
+def is_whole(raw: object) -> bool:
+    """Return True when `raw` is 1–18 ASCII digits: str.isdigit also takes '²' and '٣', which
+    int() refuses or reads as another number."""
+    return isinstance(raw, str) and _WHOLE.fullmatch(raw) is not None
 
 def parse_number(name: str, raw: object) -> float:
     """Return `raw` as a finite float, or raise BadInput naming the parameter."""

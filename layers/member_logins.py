@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gis.checks import is_whole
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from layers import audit, members, roles, users
 from layers.actors import Actor
@@ -62,7 +63,7 @@ def find(session: Session, actor: Actor, query: str | None) -> list[dict]:
     params.update({"pattern": pattern, "n": MAX_FOUND})
     match = "m.name ILIKE :pattern ESCAPE '\\'"
     order = "m.name, m.id"
-    if query.isdigit() and 0 < int(query) <= MAX_ID:
+    if is_whole(query) and 0 < int(query) <= MAX_ID:
         params["id"] = int(query)
         match, order = f"(m.id = :id OR {match})", "(m.id = :id) DESC, " + order
     rows = session.execute(text(

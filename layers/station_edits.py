@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import parse_crs, parse_number
+from gis.checks import is_whole, parse_crs, parse_number
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
@@ -154,7 +154,7 @@ def parse_filter(args: Mapping[str, str]) -> StationFilter:
     if args.get("active", "") not in ACTIVE_FILTER:
         raise BadInput("active 应为 1（启用）、0（已停用）或留空（全部）", "bad_active")
     page = args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    if not is_whole(page) or not 1 <= int(page) <= 100_000:
         raise BadInput("page 应为 1–100000 的整数", "bad_page")
     return StationFilter(kind, ACTIVE_FILTER[args.get("active", "")], int(page))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import in_range, parse_crs, parse_number
+from gis.checks import in_range, is_whole, parse_crs, parse_number
 from gis.coords import CRS_NAMES, to_wgs84
 from gis.errors import BadInput, Invalid
 from gis.srid import STORAGE
@@ -83,7 +83,7 @@ def _whole(name: str, raw: str | None, default: int, high: int, errors: dict) ->
     """Return raw as an integer in 1..high (default when absent); a field error otherwise."""
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not is_whole(raw) or not 1 <= int(raw) <= high:
         errors[name] = f"{name} 应为 1–{high} 的整数（integer 1–{high}）"
         return default
     return int(raw)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Response, jsonify, request
 
+from gis.checks import is_whole
 from gis.errors import Invalid
 from layers import dispatch_queue
 from web import actor as acting
@@ -19,7 +20,7 @@ MAX_LIMIT = 500
 
 def _limit(raw: str) -> int:
     """Return the `limit` parameter (1–500) or raise Invalid."""
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_whole(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise Invalid({"limit": f"应为 1–{MAX_LIMIT} 的整数"})
     return int(raw)
 

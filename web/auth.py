@@ -31,6 +31,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from gis.checks import is_whole
 from gis.errors import Forbidden
 from layers import roles, users
 from web.db import get_session
@@ -223,7 +224,7 @@ def logout() -> Any:
 
 def _load_user(user_id: str) -> users.User | None:
     """Return the active user kept in the session, or None."""
-    return users.get_by_id(get_session(), int(user_id)) if user_id.isdigit() else None
+    return users.get_by_id(get_session(), int(user_id)) if is_whole(user_id) else None
 
 
 def _skips_csrf() -> bool:

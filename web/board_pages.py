@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from gis.checks import is_whole
 from gis.errors import BadInput, DomainError
 from grids.hierarchy import level_of
 from layers import board, labels, transitions
@@ -29,7 +30,7 @@ def _rate_filter(value: float | None) -> str:
 def _page(args: Mapping[str, str]) -> int:
     """Return ?page= (1–100000), 1 when absent."""
     raw = args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not is_whole(raw) or not 1 <= int(raw) <= 100_000:
         raise BadInput("参数 page 应为 1–100000 的整数", "out_of_range")
     return int(raw)
 
@@ -95,7 +96,7 @@ def claim(code: str):
     if where is None:
         return redirect(url_for("board.index"))
     page = request.form.get("page", "")
-    extra = {"page": int(page)} if page.isdigit() and 1 < int(page) <= 100_000 else {}
+    extra = {"page": int(page)} if is_whole(page) and 1 < int(page) <= 100_000 else {}
     return redirect(url_for("board.community", code=where, **extra))
 
 
