@@ -66,6 +66,16 @@ def phone_chromium(profile: Path):
         yield driver
 
 
+def log_in(browser, base: str, name: str, password: str, then: str) -> None:
+    """Log `name` in through the login page of the app at `base`, landing on `then`."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base}/login?next={then}")
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+
+
 def grid_point(session, prefix: str = "230903011") -> tuple[float, float, str]:
     """Return (lon, lat, grid code) of a point inside the first current grid under `prefix`."""
     from sqlalchemy import text

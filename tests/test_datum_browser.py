@@ -23,7 +23,7 @@ from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
 from tests import committed as committed_rows
-from tests.browser import grid_point, needs_browser, served
+from tests.browser import grid_point, log_in, needs_browser, served
 from tests.conftest import TEST_URL
 from web import create_app
 
@@ -205,10 +205,7 @@ def test_dispatch_over_gcj02_tiles_draws_demand_grid_and_candidates_shifted(
     from selenium.webdriver.support.ui import WebDriverWait
 
     code, grid, demand, member = waiting
-    browser.get(gcj_url + "/login?next=/dispatch")
-    browser.find_element(By.ID, "name").send_keys(USER)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    log_in(browser, gcj_url, USER, PASSWORD, "/dispatch")
     wait = WebDriverWait(browser, 30)
     item = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR,
                                                 f'.queue-item[data-code="{code}"]'))

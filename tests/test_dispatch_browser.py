@@ -11,7 +11,7 @@ from layers import demands, users
 from layers.actors import RESIDENT
 from layers.demand_input import check_new_demand
 from tests import committed as committed_rows
-from tests.browser import grid_point, needs_browser
+from tests.browser import grid_point, log_in, needs_browser
 
 USER, PASSWORD = "t_browser_dispatcher", "browser-pass-123"
 EVIL = "<img src=x onerror=alert(1)>暖气<script>alert(2)</script>"
@@ -62,12 +62,7 @@ def _state(engine, code: str) -> tuple:
 
 
 def _login(browser, live_url: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.get(live_url + "/login?next=/dispatch")
-    browser.find_element(By.ID, "name").send_keys(USER)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    log_in(browser, live_url, USER, PASSWORD, "/dispatch")
 
 
 def _press(browser, *keys: str) -> None:

@@ -16,7 +16,7 @@ from gis import coords
 from gis.project import to_metric
 from layers import users
 from tests import committed as committed_rows
-from tests.browser import needs_browser, served
+from tests.browser import log_in, needs_browser, served
 from tests.conftest import TEST_URL
 from tests.test_datum_browser import _blank_tile
 from web import create_app
@@ -87,10 +87,7 @@ def _log_in(browser, url: str, path: str):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{url}/login?next={path}")
-    browser.find_element(By.ID, "name").send_keys(USER)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    log_in(browser, url, USER, PASSWORD, path)
     wait = WebDriverWait(browser, 30)
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#station-map path.pick-grid"))
                >= 824)
