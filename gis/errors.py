@@ -18,6 +18,14 @@ class BadInput(DomainError):
     code = "bad_input"
 
 
+class BadParameter(BadInput):
+    """A query parameter is malformed or out of range (400); `fields` names it."""
+
+    def __init__(self, name: str, message: str, code: str = "bad_parameter") -> None:
+        super().__init__(message, code)
+        self.fields = {name: message}
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist."""
 

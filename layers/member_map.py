@@ -15,13 +15,24 @@ from sqlalchemy.orm import Session
 from layers.members import KINDS, STALE_AFTER
 
 DECIMALS = 6
-_ON_DUTY = text("""
-    SELECT id, kind, name, ST_X(position) AS lon, ST_Y(position) AS lat, position_at
+_SCOPED_ON_DUTY = """
     FROM members m
     WHERE active AND on_duty AND position IS NOT NULL
       AND (CAST(:scope AS text) IS NULL OR EXISTS (SELECT 1 FROM member_grids mg
            WHERE mg.member_id = m.id AND mg.grid_code LIKE CAST(:scope AS text) || '%'))
-    ORDER BY kind, id
+"""
+_COLUMNS = "SELECT id, kind, name, ST_X(position) AS lon, ST_Y(position) AS lat, position_at"
+_ON_DUTY = text(f"{_COLUMNS} {_SCOPED_ON_DUTY} ORDER BY kind, id")
+# `&&` on the partial GiST index ix_members_position (migration 0016); total before LIMIT.
+_ON_DUTY_IN_BOX = text(f"""
+    {_COLUMNS}, count(*) OVER () AS total {_SCOPED_ON_DUTY}
+      AND position && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
+    ORDER BY kind, id LIMIT :limit
+""")
+_ON_DUTY_COUNTS = text(f"""
+    SELECT kind, count(*) AS on_duty,
+           count(*) FILTER (WHERE position_at IS NULL OR position_at < :fresh_since) AS stale
+    {_SCOPED_ON_DUTY} GROUP BY kind
 """)
 _UNCOVERED = text("""
     SELECT g.code FROM grids g
@@ -38,22 +49,50 @@ _COVERED_BY_DEPARTMENT = text("""
 """)
 
 
+def _row(r, now: datetime, with_names: bool) -> dict:
+    """Return one compact member row (never a phone; the name only when asked for)."""
+    age = now - r["position_at"] if r["position_at"] else None
+    row = {"id": r["id"], "kind": r["kind"], "lon": round(r["lon"], DECIMALS),
+           "lat": round(r["lat"], DECIMALS),
+           "age_min": None if age is None else max(0, int(age.total_seconds() // 60)),
+           "stale": age is None or age > STALE_AFTER}
+    if with_names:
+        row["name"] = r["name"]
+    return row
+
+
 def on_duty(session: Session, now: datetime | None = None,
             with_names: bool = False, scope: str | None = None) -> list[dict]:
     """Return on-duty members with a position (responsible for a grid in hierarchy `scope`,
     None = the whole city): id, kind, lon, lat (WGS84), age_min, stale (position older than
     STALE_AFTER), and name only when `with_names`; never phones."""
     now = now or datetime.now(UTC)
-    out = []
-    for r in session.execute(_ON_DUTY, {"scope": scope}).mappings():
-        age = now - r["position_at"] if r["position_at"] else None
-        row = {"id": r["id"], "kind": r["kind"], "lon": round(r["lon"], DECIMALS),
-               "lat": round(r["lat"], DECIMALS),
-               "age_min": None if age is None else max(0, int(age.total_seconds() // 60)),
-               "stale": age is None or age > STALE_AFTER}
-        if with_names:
-            row["name"] = r["name"]
-        out.append(row)
+    return [_row(r, now, with_names)
+            for r in session.execute(_ON_DUTY, {"scope": scope}).mappings()]
+
+
+def on_duty_in(session: Session, bbox: tuple[float, float, float, float], limit: int,
+               now: datetime | None = None, with_names: bool = False,
+               scope: str | None = None) -> tuple[list[dict], int]:
+    """Return (rows, total): the on_duty rows (same fields) of the members in `scope` whose
+    position is inside `bbox` (minlon, minlat, maxlon, maxlat, EPSG:4326), at most `limit`
+    in kind, id order, and how many are inside it in all."""
+    now = now or datetime.now(UTC)
+    x0, y0, x1, y1 = bbox
+    found = session.execute(_ON_DUTY_IN_BOX, {"scope": scope, "x0": x0, "y0": y0, "x1": x1,
+                                              "y1": y1, "limit": limit}).mappings().all()
+    return [_row(r, now, with_names) for r in found], (found[0]["total"] if found else 0)
+
+
+def on_duty_counts(session: Session, now: datetime | None = None,
+                   scope: str | None = None) -> dict[str, dict]:
+    """Return kind_counts of every on-duty member with a position in `scope`, counted in
+    SQL (no rows fetched): per kind (KINDS order) label, on_duty and stale."""
+    now = now or datetime.now(UTC)
+    out = kind_counts([])
+    for kind, n, stale in session.execute(_ON_DUTY_COUNTS, {"scope": scope,
+                                                            "fresh_since": now - STALE_AFTER}):
+        out[kind].update(on_duty=n, stale=stale)
     return out
 
 

@@ -1,12 +1,14 @@
-"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates. A
-rider's own login (role rider) reports only its own position and duty; the rest is staff's."""
+"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates, the
+member map's on-duty markers by viewport. A rider's own login (role rider) reports only its own
+position and duty; the rest is staff's."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from gis.checks import is_whole
 from gis.errors import Forbidden, Invalid
-from layers import candidates, member_logins, members, service_days
+from layers import candidates, member_logins, member_map, members, service_days
 from web import actor as acting
 from web import params
 from web.api import bp
@@ -14,6 +16,7 @@ from web.auth import login_required, require_scope, roles_required, staff_requir
 from web.db import get_session
 
 COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
+ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
 
 
 def _may_act_for(member_id: int) -> None:
@@ -69,12 +72,25 @@ def member_login(member_id: int) -> Response:
                     "login": out["login"]})
 
 
+@bp.get("/members/on-duty")
+@staff_required
+def members_on_duty() -> Response:
+    """On-duty members of the actor's scope inside ?bbox= (WGS84), at most ?limit=, as the
+    /members page embeds them (names for staff, never phones); says when it was truncated."""
+    box = params.required_bbox(request.args.get("bbox"))
+    limit = params.count_limit(request.args.get("limit"), ON_DUTY_LIMIT, ON_DUTY_MAX)
+    rows, total = member_map.on_duty_in(get_session(), box, limit, with_names=True,
+                                        scope=acting.current().scope)
+    return jsonify({"bbox": list(box), "limit": limit, "count": len(rows), "total": total,
+                    "truncated": total > len(rows), "members": rows})
+
+
 @bp.get("/demands/<code>/candidates")
 @roles_required(*COORDINATORS)
 def demand_candidates(code: str) -> Response:
     """The nearest responsible units for a demand, ranked, with distances in metres."""
     raw = request.args.get("limit", "10")
-    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+    if not is_whole(raw) or not 1 <= int(raw) <= 50:
         raise Invalid({"limit": "应为 1–50 的整数"})
     out = candidates.candidates(get_session(), code, int(raw), actor=acting.current())
     return jsonify(out)  # unknown demand 404, outside the actor's scope 403 (same query)

@@ -4,9 +4,10 @@ login to a member; CSRF-checked forms, managers only)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -15,7 +16,7 @@ from gis.errors import BadInput, DomainError, Forbidden, Invalid, NotFound
 from grids import mapdata
 from layers import member_logins, member_map, members, service_days, taxonomy
 from web import actor as acting
-from web import maps, member_maps
+from web import api_members, maps, member_maps
 from web.auth import roles_required, staff_required
 from web.db import get_session
 from web.errors import STATUS, error_page
@@ -24,6 +25,10 @@ from web.map_context import basemap, map_links
 bp = Blueprint("members", __name__)
 TABLE_ROWS = 200
 MANAGERS = sorted(member_logins.MANAGERS)
+# Up to this many on-duty members in scope the map embeds them all; above, it fetches the
+# viewport's from /api/v1/members/on-duty (app config MEMBER_MAP_EMBED_MAX overrides; the
+# page's limit per fetch: MEMBER_MAP_FETCH_LIMIT).
+EMBED_MAX = 5000
 
 
 class LinkLoginForm(FlaskForm):
@@ -50,16 +55,24 @@ def _department(raw: str | None, departments: list[dict]) -> str | None:
 
 
 def _layers(session, departments: list[dict],
-            scope: str | None) -> tuple[member_maps.MemberLayers, list[dict]]:
-    """Return the map's plain data within the viewer's scope (every grid drawn for context)
-    and the on-duty member rows (names, never phones)."""
-    rows = member_map.on_duty(session, with_names=True, scope=scope)
+            scope: str | None) -> tuple[member_maps.MemberLayers, dict[str, dict]]:
+    """Return the map's plain data within the viewer's scope (every grid drawn for context;
+    the on-duty members embedded, names and never phones, unless there are more than the
+    embed threshold) and the per-kind counts of the whole scope."""
+    now = datetime.now(UTC)
+    counts = member_map.on_duty_counts(session, now, scope)
+    config = current_app.config
+    embed = sum(c["on_duty"] for c in counts.values()) <= config.get(
+        "MEMBER_MAP_EMBED_MAX", EMBED_MAX)
     layers = member_maps.MemberLayers(
-        grids=mapdata.map_grids(session), members=rows,
+        grids=mapdata.map_grids(session),
+        members=member_map.on_duty(session, now, with_names=True, scope=scope) if embed else (),
         coverage=member_map.coverage(session, [d["code"] for d in departments], scope),
         no_rider=member_map.grids_without_rider(session, scope),
+        fetch_url="" if embed else url_for("api.members_on_duty"),
+        fetch_limit=config.get("MEMBER_MAP_FETCH_LIMIT", api_members.ON_DUTY_LIMIT),
     )
-    return layers, rows
+    return layers, counts
 
 
 @bp.get("/members")
@@ -73,13 +86,13 @@ def index() -> Any:
         department = _department(request.args.get("department"), departments)
     except BadInput as err:
         return error_page(400, str(err))
-    layers, rows = _layers(session, departments, actor.scope)
+    layers, counts = _layers(session, departments, actor.scope)
     parts = maps.render_parts(member_maps.member_map(layers, map_links(), basemap()))
     everyone = service_days.shortfall(session, month, department, actor.scope, only_short=False)
     short = [r for r in everyone if r["shortfall"] > 0]
     return render_template(
         "members/index.html", map=parts, kinds=member_maps.kind_legend(),
-        counts=member_map.kind_counts(rows), departments=departments, month=month,
+        counts=counts, fetching=bool(layers.fetch_url), departments=departments, month=month,
         department=department, short=short[:TABLE_ROWS], short_total=len(short),
         professionals=len(everyone), minimum=service_days.MIN_DAYS, scope=actor.scope,
         no_rider=len(layers.no_rider), grid_count=len(layers.grids),

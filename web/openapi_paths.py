@@ -151,6 +151,17 @@ def _members() -> dict:
             body=json_body(obj({"login": {"type": "string", "maxLength": 40, "nullable": True,
                                           "description": "登录账号 staff user name"}},
                                ("login",))))},
+        "/api/v1/members/on-duty": {"get": op(
+            "On-duty members inside a bounding box (the member map's markers)", tag=tag,
+            auth=True, params=(
+                q("bbox", STR, "minlon,minlat,maxlon,maxlat (WGS84)", True),
+                q("limit", {"type": "integer", "minimum": 1, "maximum": 20000},
+                  "at most this many (default 5000)")),
+            description=(
+                "Staff only, members responsible for a grid in the actor's scope. `{bbox, "
+                "limit, count, total, truncated, members: [{id, kind, lon, lat, age_min, "
+                "stale, name}]}` in kind, id order; `truncated` when `total` (inside the bbox) "
+                "exceeds `limit`. Never phones. 400 with `fields` for a bad bbox or limit."))},
         "/api/v1/service-days/shortfall": {"get": op(
             "Professional members short of the monthly service days", tag=tag, auth=True,
             params=(MONTH, q("department", STR, "部门代码 department code"), *HIERARCHY))},

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from gis.checks import parse_lonlat, parse_number
-from gis.errors import BadInput
+from gis.checks import is_whole, parse_lonlat, parse_number
+from gis.errors import BadInput, BadParameter
 from grids.hierarchy import level_of
 from grids.queries import GridFilter
 from layers.demand_input import SOURCES
@@ -16,6 +16,7 @@ from layers.workcal import TZ
 STATES = ("received", "dispatched", "signed", "resolved", "verified", "closed", "merged")
 
 _LEVEL_PARAMS = ("grid", "community", "street", "district")
+MAX_NUMBER_CHARS = 20  # "-180.123456789012345" — longer is garbage, not precision
 
 
 def bbox(raw: str | None) -> tuple[float, float, float, float] | None:
@@ -30,6 +31,33 @@ def bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if x0 >= x1 or y0 >= y1:
         raise BadInput("bbox 的最小值必须小于最大值（min must be below max）", "bad_bbox")
     return x0, y0, x1, y1
+
+
+def required_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float, float]:
+    """Return the required `name`=minlon,minlat,maxlon,maxlat (WGS84) as `bbox` reads it;
+    BadParameter (400, naming it) when missing, a number is longer than MAX_NUMBER_CHARS, or
+    `bbox` refuses it."""
+    if raw is None or not raw.strip():
+        raise BadParameter(name, f"缺少参数 {name}（minlon,minlat,maxlon,maxlat）",
+                           "missing_parameter")
+    if any(len(part.strip()) > MAX_NUMBER_CHARS for part in raw.split(",")):
+        raise BadParameter(
+            name, f"参数 {name} 的数值位数过多（每个最多 {MAX_NUMBER_CHARS} 个字符）", "too_long")
+    try:
+        return bbox(raw)
+    except BadInput as err:
+        raise BadParameter(name, f"参数 {name}：{err}", err.code) from None
+
+
+def count_limit(raw: str | None, default: int, high: int, name: str = "limit",
+                low: int = 1) -> int:
+    """Return `name` as an integer in low..high (`default` when absent); BadParameter (400,
+    naming it) otherwise."""
+    if raw is None:
+        return default
+    if not is_whole(raw) or not low <= int(raw) <= high:
+        raise BadParameter(name, f"参数 {name} 应为 {low}–{high} 的整数", "out_of_range")
+    return int(raw)
 
 
 def grid_filter(args: Mapping[str, str]) -> GridFilter:
@@ -83,19 +111,10 @@ def _moment(args: Mapping[str, str], name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=TZ)
 
 
-def _int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadInput(f"参数 {name} 应为 {low}–{high} 的整数", "out_of_range")
-    return int(raw)
-
-
 def demand_filter(args: Mapping[str, str]) -> DemandFilter:
     """Return the demand filter from query parameters (dates read in Asia/Shanghai)."""
     category = args.get("category")
-    if category is not None and not (category.isdigit() and len(category) <= 10):
+    if category is not None and not (is_whole(category) and len(category) <= 10):
         raise BadInput("参数 category 应为分类代码", "bad_category")
     overdue = _choice(args, "overdue", ("true", "false"))
     return DemandFilter(
@@ -103,5 +122,6 @@ def demand_filter(args: Mapping[str, str]) -> DemandFilter:
         source=_choice(args, "source", tuple(SOURCES)), bbox=bbox(args.get("bbox")),
         since=_moment(args, "from"), until=_moment(args, "to"),
         overdue=None if overdue is None else overdue == "true",
-        page=_int(args, "page", 1, 1, 100_000), per_page=_int(args, "per_page", 100, 1, 500),
+        page=count_limit(args.get("page"), 1, 100_000, "page"),
+        per_page=count_limit(args.get("per_page"), 100, 500, "per_page"),
     )

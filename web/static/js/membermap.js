@@ -1,12 +1,17 @@
 /* gridgov member map (网格力量, staff only): on-duty members as canvas circle markers per kind,
- * stale positions greyed, coverage gaps highlighted on the grid layer. Needs Leaflet and
- * GridMap (gridmap.js); every text from data goes through GridMap.esc() before it is HTML. */
+ * stale positions greyed, coverage gaps highlighted on the grid layer. Needs Leaflet, GridMap
+ * (gridmap.js) and Datum (datum.js); every text from data goes through GridMap.esc() before it
+ * is HTML. Members come embedded (conf.points, already in the map's datum) or, when
+ * conf.fetchUrl is set, from the API for the viewport (WGS84, moved into conf.datum) on load
+ * and on moveend (debounced; a newer request aborts the previous one). */
 (function () {
   "use strict";
 
   var STALE = "#757575";
+  var DEBOUNCE_MS = 300;
   var state = { map: null, grids: null, kinds: [], groups: {}, coverage: {}, noRider: {},
-                department: "", rider: false };
+                department: "", rider: false, markers: {}, shown: null, fetchUrl: "",
+                fetchLimit: 0, timer: null, pending: null };
 
   function set(codes) {
     var out = {};
@@ -39,15 +44,98 @@
 
   // The map prefers canvas: grids and members share its one canvas renderer, so hovering and
   // clicking reach both (a second canvas on top would hide the grids from the mouse).
-  function addMembers(points) {
-    state.kinds.forEach(function (kind) { state.groups[kind.kind] = L.layerGroup(); });
+  function makeGroups() {
+    state.kinds.forEach(function (kind) {
+      state.groups[kind.kind] = L.layerGroup().addTo(state.map);
+    });
+  }
+
+  // Draw compact rows [lon, lat, kind index, stale 0/1, id, age_min, name] (in the map's
+  // datum): members no longer listed are removed, the others moved and restyled in place (an
+  // open popup stays open), new ones added.
+  function draw(points) {
+    var seen = {};
     points.forEach(function (p) {
       var kind = state.kinds[p[2]];
-      var marker = L.circleMarker([p[1], p[0]], markerStyle(kind, p[3]));
-      marker.bindPopup(function () { return popupHtml(kind, p); });
-      state.groups[kind.kind].addLayer(marker);
+      if (!kind) return;
+      var marker = state.markers[p[4]];
+      if (marker && marker.kind !== kind) {
+        state.groups[marker.kind.kind].removeLayer(marker);
+        marker = null;
+      }
+      if (marker) {
+        marker.setLatLng([p[1], p[0]]);
+        marker.setStyle(markerStyle(kind, p[3]));
+      } else {
+        marker = L.circleMarker([p[1], p[0]], markerStyle(kind, p[3]));
+        marker.kind = kind;
+        marker.bindPopup(function () { return popupHtml(kind, marker.point); });
+        state.groups[kind.kind].addLayer(marker);
+        state.markers[p[4]] = marker;
+      }
+      marker.point = p;
+      seen[p[4]] = true;
     });
-    state.kinds.forEach(function (kind) { state.groups[kind.kind].addTo(state.map); });
+    Object.keys(state.markers).forEach(function (id) {
+      if (seen[id]) return;
+      state.groups[state.markers[id].kind.kind].removeLayer(state.markers[id]);
+      delete state.markers[id];
+    });
+  }
+
+  function note(text) {
+    var el = document.getElementById("member-fetch-note");
+    if (el) el.textContent = text;
+  }
+
+  function clamp(v, low, high) { return Math.min(high, Math.max(low, v)); }
+
+  // The viewport (padded a little) as a WGS84 bbox for the API, 6 decimals.
+  function viewBbox() {
+    var b = state.map.getBounds().pad(0.1);
+    var sw = Datum.fromCrs(b.getWest(), b.getSouth(), state.shown.datum);
+    var ne = Datum.fromCrs(b.getEast(), b.getNorth(), state.shown.datum);
+    return [clamp(sw[0], -180, 180), clamp(sw[1], -90, 90), clamp(ne[0], -180, 180),
+            clamp(ne[1], -90, 90)].map(function (v) { return v.toFixed(6); }).join(",");
+  }
+
+  function toPoints(rows) {
+    var index = {};
+    state.kinds.forEach(function (k, i) { index[k.kind] = i; });
+    return rows.filter(function (m) { return m.kind in index; }).map(function (m) {
+      var at = state.shown.latLng(m.lat, m.lon);
+      return [at[1], at[0], index[m.kind], m.stale ? 1 : 0, m.id, m.age_min, m.name || ""];
+    });
+  }
+
+  function load() {
+    state.timer = null;
+    if (state.pending) state.pending.abort();
+    var pending = state.pending = new AbortController();
+    var url = state.fetchUrl + "?bbox=" + viewBbox() + "&limit=" + state.fetchLimit;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" },
+                 signal: pending.signal })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        if (state.pending !== pending) return;
+        state.pending = null;
+        draw(toPoints(body.members));
+        note(body.truncated ? "已显示 " + body.count + " / 共 " + body.total + " 人，请放大查看"
+                            : "可视范围内 " + body.count + " 人在岗");
+      })
+      .catch(function (err) {
+        if (err.name === "AbortError" || state.pending !== pending) return;
+        state.pending = null;
+        note("成员位置加载失败，请稍后移动地图重试");
+      });
+  }
+
+  function schedule() {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(load, DEBOUNCE_MS);
   }
 
   function resize() {
@@ -114,7 +202,16 @@
     grids.eachLayer(function (cell) {
       cell.on("mouseout", function () { cell.setStyle(cellStyle(cell.feature)); });
     });
-    addMembers(conf.points);
+    state.shown = Datum.create(conf.datum);
+    makeGroups();
+    if (conf.fetchUrl) {
+      state.fetchUrl = conf.fetchUrl;
+      state.fetchLimit = conf.fetchLimit;
+      map.on("moveend", schedule);
+      schedule();
+    } else {
+      draw(conf.points);
+    }
     map.on("zoomend", resize);
     attachControls();
     restyle();
