@@ -106,7 +106,9 @@ class GridIndex:
     def locate_many(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Return the grid code for each WGS84 point (None outside), lowest code on ties."""
         points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-        inp, hit = self.tree.query(points, predicate="covered_by")
+        # for a point, 'intersects' is 'covered_by' (interior or boundary), and GEOS's
+        # prepared intersects is ~2.5x faster
+        inp, hit = self.tree.query(points, predicate="intersects")
         best = np.full(len(points), len(self.codes), dtype=np.int64)
         np.minimum.at(best, inp, hit)
         out = np.full(len(points), None, dtype=object)

@@ -1,14 +1,17 @@
 """Importing demand history (the hotline's 12345 records) from CSV or XLSX, all or nothing.
 
-Every row is checked at once, located in its grid (EPSG:4326, GCJ-02/BD-09 converted) and
-given its code and deadline; the rows are written with COPY on the caller's session, inside a
-savepoint, and the caller commits.
+The rows are taken in order of creation, in parts: each part is checked (vectorised) and
+located in its grid (EPSG:4326, GCJ-02/BD-09 converted) in a background thread while the part
+before is given its codes and deadlines and written with binary COPY on the caller's session,
+inside a savepoint; the caller commits.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +28,10 @@ from gis.errors import BadInput
 from grids.locate import GridIndex
 from layers import bulk_load
 from layers import demand_import_write as write
-from layers.demand_import_checks import FIELDS, REQUIRED, active_small_classes, check_rows
+from layers.demand_import_checks import FIELDS, REQUIRED, Known, Problems, check_rows, parse_times
 
 MAX_LISTED = 50
+PART_ROWS = 100_000  # checked in a thread while the part before is written
 BULK_TABLES = ("demands", "demand_events")
 
 
@@ -151,37 +155,51 @@ def select_fields(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(columns).assign(line=frame["line"].to_numpy())
 
 
-def _write(session: Session, rows: pd.DataFrame, note: str, now: datetime,
-           progress: write.Progress | None, bulk: bool = False) -> None:
-    """Write the good rows and one 'import' event each (COPY); in bulk, with the demand
-    tables' secondary indexes and foreign keys set aside and rebuilt."""
-    codes = write.assign_codes(session, rows["code"], rows["created"].to_numpy())
-    limits = active_small_classes(session).reindex(rows["category"].to_numpy())
-    due = write.deadlines(session, rows["created"].to_numpy(),
-                          limits["limit_amount"].to_numpy(dtype=np.int64),
-                          limits["limit_unit"].to_numpy(dtype=object))
-    grid_ids = pd.Series(dict(session.execute(
-        text("SELECT code, id FROM grids WHERE valid_to IS NULL")).all()))
-    ids = write.reserve_ids(session, len(rows))
-    gids = grid_ids.reindex(rows["grid_code"]).to_numpy()
-    if progress is not None:
-        progress.set_description("写入 writing")
-    with bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
-        _copy(session, rows, (ids, codes, gids, due), note, now, progress)
+@dataclass
+class _Writer:
+    """Writes checked parts of a file, each in order of creation: codes, deadlines, ids, then
+    binary COPY of the demands and of one 'import' event each."""
+
+    session: Session
+    known: Known
+    note: str
+    now: datetime
+    grid_ids: pd.Series = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.grid_ids = pd.Series(dict(self.session.execute(
+            text("SELECT code, id FROM grids WHERE valid_to IS NULL")).all()))
+
+    def write(self, rows: pd.DataFrame) -> None:
+        """Write one part's good rows (sorted by creation, after every earlier part's), so ids
+        and codes grow with the rows and their indexes are appended to, not split."""
+        created = rows["created"].to_numpy()
+        codes = write.assign_codes(self.session, rows["code"], created, self.known.given_codes)
+        limits = self.known.categories.reindex(rows["category"].to_numpy())
+        due = write.deadlines(self.session, created,
+                              limits["limit_amount"].to_numpy(dtype=np.int64),
+                              limits["limit_unit"].to_numpy(dtype=object))
+        ids = write.reserve_ids(self.session, len(rows))
+        gids = self.grid_ids.reindex(rows["grid_code"]).to_numpy()
+        write.copy_rows(self.session, "demands", write.DEMAND_TYPES,
+                        write.demand_table(rows, ids, codes, gids, due))
+        write.copy_rows(self.session, "demand_events", write.EVENT_TYPES,
+                        write.event_table(ids, rows, self.now, self.note))
 
 
-def _copy(session: Session, rows: pd.DataFrame, columns: tuple, note: str, now: datetime,
-          progress: write.Progress | None) -> None:
-    """COPY the rows (with their ids, codes, grid ids and deadlines) and their events."""
-    ids, codes, gids, due = columns
-    chunks = [slice(i, i + write.CHUNK) for i in range(0, len(rows), write.CHUNK)]
-    write.copy_tables(session, f"COPY demands ({', '.join(write.DEMAND_COLUMNS)}) FROM STDIN "
-                      "(FORMAT csv)", (write.demand_table(rows.iloc[c], ids[c], codes[c],
-                                                          gids[c], due[c]) for c in chunks),
-                      progress)
-    write.copy_tables(session, f"COPY demand_events ({', '.join(write.EVENT_COLUMNS)}) FROM "
-                      "STDIN (FORMAT csv)", (write.event_table(ids[c], rows.iloc[c], now, note)
-                                             for c in chunks), None)
+def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex,
+                  now: datetime) -> Iterator[tuple[pd.DataFrame, Problems]]:
+    """Yield the file's rows checked part by part in order of creation; the parts are checked
+    in a background thread (no database), so the caller writes one while the next is checked."""
+    order = np.argsort(parse_times(frame["created_at"]), kind="stable")
+    parts = [frame.iloc[order[i:i + PART_ROWS]] for i in range(0, len(frame), PART_ROWS)]
+    pool = ThreadPoolExecutor(1, thread_name_prefix="import-checks")
+    try:
+        futures = [pool.submit(check_rows, part, known, index, now) for part in parts]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: bool = False,
@@ -189,26 +207,41 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
                    index: GridIndex | None = None, bulk: bool = False) -> ImportReport:
     """Check and write the rows of `frame` (from select_fields); return what was done.
 
-    Raises BadRows (nothing written) when a row is bad and skip_bad is false. The writes run
-    in a savepoint: any failure leaves the session as it was; the caller commits. `bulk`
-    (large loads into a quiet service) rebuilds the demand tables' indexes and foreign keys
-    after the copy instead of updating them row by row, locking the tables until commit.
+    Raises BadRows when a row is bad and skip_bad is false: what was written before the bad
+    row was found is rolled back with the savepoint the writes run in, so nothing stays. Any
+    failure leaves the session as it was; the caller commits. `bulk` (large loads into a
+    quiet service) rebuilds the demand tables' indexes and foreign keys after the copy instead
+    of updating them row by row, locking the tables until commit.
     """
     now = now or datetime.now(UTC)
+    report = ImportReport(rows=len(frame))
     if progress is not None:
         progress.reset(total=len(frame))
-        progress.set_description("检查 checking")
-    rows, problems = check_rows(session, frame, index or GridIndex.load(session), now)
-    bad = problems.bad
-    report = ImportReport(rows=len(frame), bad_count=int(bad.sum()),
-                          bad=problems.listing(MAX_LISTED))
-    if report.bad_count and not skip_bad:
-        raise BadRows(report)
-    good = rows[~bad]
-    if len(good):
-        with session.begin_nested():
-            _write(session, good, note, now, progress, bulk)
-    report.imported = len(good)
+        progress.set_description("导入 importing")
+    known = Known.load(session, frame)
+    parts = checked_parts(frame, known, index or GridIndex.load(session), now)
+    listed: list[tuple[int, str]] = []
+    try:
+        with session.begin_nested(), \
+                bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
+            writer = _Writer(session, known, note, now)
+            for rows, problems in parts:
+                bad = problems.bad
+                report.bad_count += int(bad.sum())
+                listed = sorted(listed + problems.entries(MAX_LISTED))[:MAX_LISTED]
+                if not report.bad_count or skip_bad:
+                    good = rows[~bad]
+                    if len(good):
+                        writer.write(good)
+                    report.imported += len(good)
+                if progress is not None:
+                    progress.update(len(rows))
+            report.bad = [text for _, text in listed]
+            if report.bad_count and not skip_bad:
+                report.imported = 0
+                raise BadRows(report)
+    finally:
+        parts.close()
     return report
 
 

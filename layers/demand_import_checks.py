@@ -50,12 +50,14 @@ class Problems:
             out |= mask
         return out
 
-    def listing(self, limit: int = 50) -> list[str]:
-        """Return 'line N: reason; reason' for the first `limit` bad rows in file order."""
+    def entries(self, limit: int = 50) -> list[tuple[int, str]]:
+        """Return (line, 'line N: reason; reason') for the first `limit` bad rows by line."""
         rows = np.nonzero(self.bad)[0]
         rows = rows[np.argsort(self.lines[rows], kind="stable")][:limit]
-        return [f"line {self.lines[r]}: " + "; ".join(m for mask, m in self.found if mask[r])
-                for r in rows]
+        return [(int(self.lines[r]), f"line {self.lines[r]}: "
+                 + "; ".join(m for mask, m in self.found if mask[r])) for r in rows]
+
+
 
 
 def _texts(frame: pd.DataFrame, problems: Problems) -> None:
@@ -149,14 +151,10 @@ def _place(frame: pd.DataFrame, problems: Problems, index: GridIndex) -> tuple[n
     return lon, lat, crs, wlon, wlat, grid
 
 
-def _codes(session: Session, frame: pd.DataFrame, problems: Problems) -> None:
+def _codes(frame: pd.DataFrame, problems: Problems, known: Known) -> None:
     code = frame["code"]
-    given = code[code != ""]
-    problems.add((code != "") & code.duplicated(keep=False), "code 在文件中重复（duplicate code）")
-    if len(given):
-        stored = session.execute(text("SELECT code FROM demands WHERE code = ANY(:c)"),
-                                 {"c": given.unique().tolist()}).scalars().all()
-        problems.add(code.isin(stored), "code 已存在（code already stored）")
+    problems.add(code.isin(known.repeated_codes), "code 在文件中重复（duplicate code）")
+    problems.add(code.isin(known.taken_codes), "code 已存在（code already stored）")
 
 
 def active_small_classes(session: Session) -> pd.DataFrame:
@@ -167,17 +165,37 @@ def active_small_classes(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "limit_amount", "limit_unit"]).set_index("code")
 
 
-def check_rows(session: Session, frame: pd.DataFrame, index: GridIndex,
+@dataclass(frozen=True)
+class Known:
+    """What checking a part of a file needs from the database and from the whole file."""
+
+    categories: pd.DataFrame
+    taken_codes: frozenset[str]
+    repeated_codes: frozenset[str]
+    given_codes: frozenset[str]
+
+    @classmethod
+    def load(cls, session: Session, frame: pd.DataFrame) -> Known:
+        """Read the small classes and which of the file's codes are stored or repeated."""
+        code = frame["code"]
+        given = code[code != ""]
+        taken = session.execute(text("SELECT code FROM demands WHERE code = ANY(:c)"),
+                                {"c": given.unique().tolist()}).scalars().all() \
+            if len(given) else []
+        return cls(active_small_classes(session), frozenset(taken),
+                   frozenset(given[given.duplicated()].unique()), frozenset(given.unique()))
+
+def check_rows(frame: pd.DataFrame, known: Known, index: GridIndex,
                now: datetime) -> tuple[pd.DataFrame, Problems]:
     """Return the rows with checked, derived columns (WGS84 point, grid, UTC times, state)
-    and the problems found; `frame` holds one text column per field and 'line'."""
+    and the problems found; `frame` holds one text column per field and 'line'. Touches no
+    database, so parts of a file can be checked while others are written."""
     problems = Problems(frame["line"].to_numpy())
-    categories = active_small_classes(session)
     _texts(frame, problems)
-    _choices(frame, problems, categories)
+    _choices(frame, problems, known.categories)
     created, closed, state = _times(frame, problems, now)
     lon, lat, crs, wlon, wlat, grid = _place(frame, problems, index)
-    _codes(session, frame, problems)
+    _codes(frame, problems, known)
     out = frame.assign(input_lon=lon, input_lat=lat, input_crs=crs, lon_w=wlon, lat_w=wlat,
                        grid_code=grid, created=created, closed=closed, state=state)
     return out, problems

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis import pgcopy
 from gis.errors import BadInput
+from gis.srid import STORAGE
 from layers import workcal
 from layers.demand_import_checks import LOCAL_OFFSET
 
-CHUNK = 100_000
 WORK_END = np.timedelta64(17 * 60 + 30, "m")
-DEMAND_COLUMNS = ("id", "code", "title", "description", "category_code", "state", "source",
-                  "geom", "input_crs", "input_lon", "input_lat", "address", "grid_id",
-                  "grid_code", "reporter_name", "reporter_phone", "created_at", "deadline",
-                  "closed_at")
-EVENT_COLUMNS = ("demand_id", "action", "to_state", "actor_role", "at", "note", "payload")
+DEMAND_TYPES = {"id": "int8", "code": "text", "title": "text", "description": "text",
+                "category_code": "text", "state": "text", "source": "text", "geom": "bytea",
+                "input_crs": "text", "input_lon": "float8", "input_lat": "float8",
+                "address": "text", "grid_id": "int4", "grid_code": "text",
+                "reporter_name": "text", "reporter_phone": "text", "created_at": "timestamptz",
+                "deadline": "timestamptz", "closed_at": "timestamptz"}
+EVENT_TYPES = {"demand_id": "int8", "action": "text", "to_state": "text", "actor_role": "text",
+               "at": "timestamptz", "note": "text", "payload": "jsonb"}
+DEMAND_COLUMNS, EVENT_COLUMNS = tuple(DEMAND_TYPES), tuple(EVENT_TYPES)
 
 
 class Progress(Protocol):
@@ -45,9 +47,10 @@ def local_days(moments: np.ndarray) -> np.ndarray:
     return (moments + LOCAL_OFFSET).astype("datetime64[D]")
 
 
-def assign_codes(session: Session, codes: pd.Series, created: np.ndarray) -> np.ndarray:
+def assign_codes(session: Session, codes: pd.Series, created: np.ndarray,
+                 given: frozenset[str] = frozenset()) -> np.ndarray:
     """Return the codes, generating QTH-YYYYMMDD-NNNN (from the daily counters, in bulk and in
-    order of creation) where none was given."""
+    order of creation) where none was given; `given` holds every code the file gives."""
     out = codes.to_numpy(dtype=object).copy()
     todo = np.nonzero(codes.to_numpy(dtype=object) == "")[0]
     if not len(todo):
@@ -68,8 +71,8 @@ def assign_codes(session: Session, codes: pd.Series, created: np.ndarray) -> np.
     made = prefix.iloc[group].reset_index(drop=True) + pd.Series(numbers).astype("str") \
         .str.zfill(4)
     out[todo] = made.to_numpy(dtype=object)
-    given = codes[codes != ""]
-    if len(given) and np.isin(out[todo], given.to_numpy(dtype=object)).any():
+    given = given | frozenset(codes[codes != ""])
+    if given and not given.isdisjoint(out[todo]):
         raise BadInput("生成的编号与文件中的 code 冲突（generated code collides with a given "
                        "one）", "code_collision")
     return out
@@ -111,38 +114,30 @@ def reserve_ids(session: Session, n: int) -> np.ndarray:
     ids = session.execute(
         text("SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
         {"s": sequence, "n": n}).scalar_one()
-    return np.asarray(ids, dtype=np.int64)
+    return np.sort(np.asarray(ids, dtype=np.int64))
 
 
-def point_wkb_hex(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Return hex WKB of 2D points as fixed-width byte strings (PostGIS takes the column SRID)."""
-    raw = np.empty((len(lon), 21), dtype=np.uint8)
-    raw[:, :5] = (1, 1, 0, 0, 0)
-    raw[:, 5:13] = np.asarray(lon, dtype="<f8").view(np.uint8).reshape(-1, 8)
-    raw[:, 13:21] = np.asarray(lat, dtype="<f8").view(np.uint8).reshape(-1, 8)
-    digits = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
-    hexed = np.empty((len(lon), 42), dtype=np.uint8)
-    hexed[:, 0::2], hexed[:, 1::2] = digits[raw >> 4], digits[raw & 15]
-    return hexed.view("S42").ravel()
+def point_ewkb(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
+    """Return little-endian EWKB points with SRID 4326, one binary value per point."""
+    raw = np.empty((len(lon), 25), dtype=np.uint8)
+    raw[:, :9] = np.frombuffer(b"\x01\x01\x00\x00\x20" + STORAGE.to_bytes(4, "little"),
+                               np.uint8)
+    raw[:, 9:17] = np.asarray(lon, dtype="<f8").view(np.uint8).reshape(-1, 8)
+    raw[:, 17:25] = np.asarray(lat, dtype="<f8").view(np.uint8).reshape(-1, 8)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(25), len(lon),
+                                                [None, pa.py_buffer(raw)]).cast(pa.binary())
 
 
 def _utc(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
 
 
-def copy_tables(session: Session, sql: str, tables: Iterable[pa.Table],
-                progress: Progress | None) -> None:
-    """Stream tables as CSV into COPY `sql` on the session's connection, one by one (the
-    server ingests each while the next is built)."""
+def copy_rows(session: Session, table: str, columns: dict[str, str], data: pa.Table) -> None:
+    """COPY an Arrow table into `table` (binary) on the session's connection; `columns` maps
+    each column to its PostgreSQL type."""
     cursor = session.connection().connection.driver_connection.cursor()
-    options = pacsv.WriteOptions(include_header=False)
-    with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for table in tables:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(table, sink, options)
-            copy.write(sink.getvalue())
-            if progress is not None:
-                progress.update(table.num_rows)
+    pgcopy.copy_in(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
+                   [data], tuple(columns.values()))
 
 
 def demand_table(rows: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, grid_ids: np.ndarray,
@@ -150,15 +145,15 @@ def demand_table(rows: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, grid_id
     """Return the Arrow table of demand rows in DEMAND_COLUMNS order."""
     def column(name: str, empty_is_null: bool = False) -> pa.Array:
         values = rows[name].replace("", None) if empty_is_null else rows[name]
-        return pa.array(values, from_pandas=True)
+        return pa.array(values, type=pa.string(), from_pandas=True)
 
-    geom = point_wkb_hex(rows["lon_w"].to_numpy(), rows["lat_w"].to_numpy())
-    source = pa.array(rows["source"].replace("", "hotline"))
+    source = pa.array(rows["source"].replace("", "hotline"), type=pa.string())
     arrays = [pa.array(ids), pa.array(codes), column("title"), column("description"),
               column("category"), pa.array(rows["state"].to_numpy(dtype=object)), source,
-              pa.array(geom).cast(pa.string()), pa.array(rows["input_crs"].to_numpy(dtype=object)),
+              point_ewkb(rows["lon_w"].to_numpy(), rows["lat_w"].to_numpy()),
+              pa.array(rows["input_crs"].to_numpy(dtype=object)),
               pa.array(rows["input_lon"].to_numpy()), pa.array(rows["input_lat"].to_numpy()),
-              column("address"), pa.array(grid_ids),
+              column("address"), pa.array(grid_ids.astype(np.int32)),
               pa.array(rows["grid_code"].to_numpy(dtype=object)),
               column("reporter_name", True), column("reporter_phone", True),
               _utc(rows["created"].to_numpy()), _utc(due), _utc(rows["closed"].to_numpy())]
@@ -168,10 +163,10 @@ def demand_table(rows: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, grid_id
 def event_table(ids: np.ndarray, rows: pd.DataFrame, now: datetime, note: str) -> pa.Table:
     """Return the Arrow table of one 'import' event per demand in EVENT_COLUMNS order."""
     n = len(ids)
-    payload = '{"line": ' + rows["line"].astype("str") + "}"
+    payload = pa.array('{"line": ' + rows["line"].astype("str") + "}", type=pa.string())
     at = np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us"))
     return pa.table([pa.array(ids), pa.array(np.full(n, "import")),
                      pa.array(rows["state"].to_numpy(dtype=object)),
                      pa.array(np.full(n, "system")), _utc(at), pa.array(np.full(n, note)),
-                     pa.array(payload)],
+                     payload],
                     names=list(EVENT_COLUMNS))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the platform needs from Debian (PostGIS; Chromium for the browser test with
-# `--with-browser`) when missing, and start PostgreSQL when it is down. Quick when all is there.
+# `--with-browser`) when missing, start PostgreSQL when it is down and size it for gridgov
+# (scripts/tune-postgres.sh). Quick when all is there.
 set -euo pipefail
 
 want=(postgresql-15-postgis-3)
@@ -24,3 +25,4 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+"$(dirname "$0")/tune-postgres.sh"

@@ -192,14 +192,14 @@ def test_mapping_to_an_unknown_field_is_refused():
 
 def _fail_after_copying_events(monkeypatch) -> None:
     """Make the write fail ("disk full") once the events have been copied in."""
-    original = write.copy_tables
+    original = write.copy_rows
 
-    def failing(session, sql, tables, progress):
-        original(session, sql, tables, progress)
-        if "demand_events" in sql:
+    def failing(session, table, columns, data):
+        original(session, table, columns, data)
+        if table == "demand_events":
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(write, "copy_tables", failing)
+    monkeypatch.setattr(write, "copy_rows", failing)
 
 
 def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatch):
@@ -221,7 +221,7 @@ def _structures(session) -> tuple[list, list]:
 
 def test_bulk_import_stores_the_same_rows_and_rebuilds_indexes_and_keys(session, tmp_path):
     before, structures = _count(session), _structures(session)
-    assert len(structures[0]) >= 8 and len(structures[1]) >= 7  # what is set aside
+    assert len(structures[0]) >= 6 and len(structures[1]) >= 7  # what is set aside
     report = import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
     assert report.imported == 3 and _count(session) == before + 3
     rubbish = _stored(session, "垃圾没人收")
@@ -267,3 +267,66 @@ def test_gbk_file_with_its_encoding(session, tmp_path):
     assert import_file(session, path, encoding="gbk", now=NOW).imported == 1
     with pytest.raises(demand_import.BadInput, match="encoding"):
         import_file(session, path, now=NOW)
+
+
+def _day_rows(day: str, hours: list[int]) -> list[list[str]]:
+    return [[f"分批 {h}", "1001", "131.0031", "45.7711", f"{day} {h:02d}:00", "", "", "", ""]
+            for h in hours]
+
+
+def test_parts_are_written_in_order_of_creation_with_codes_in_that_order(session, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(demand_import, "PART_ROWS", 2)
+    rows = _day_rows("2025-02-03", [15, 9, 11, 8, 13])  # file order is not time order
+    report = import_file(session, _csv(tmp_path / "h.csv", rows), now=NOW)
+    assert (report.imported, report.bad_count) == (5, 0)
+    stored = session.execute(text(
+        "SELECT title, code, id FROM demands WHERE title LIKE '分批 %' ORDER BY created_at"
+    )).all()
+    assert [r.title for r in stored] == ["分批 8", "分批 9", "分批 11", "分批 13", "分批 15"]
+    assert [r.code for r in stored] == sorted(r.code for r in stored)
+    assert [r.id for r in stored] == sorted(r.id for r in stored)
+    assert _count(session, "SELECT count(*) FROM demand_events e JOIN demands d ON "
+                           "d.id = e.demand_id WHERE d.title LIKE '分批 %'") == 5
+
+
+def test_a_bad_row_in_a_later_part_refuses_the_whole_file(session, tmp_path, monkeypatch):
+    monkeypatch.setattr(demand_import, "PART_ROWS", 2)
+    before = [_count(session, f"SELECT count(*) FROM {t}")
+              for t in ("demands", "demand_events", "demand_counters")]
+    counters = session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all()
+    rows = [*_day_rows("2025-02-04", [8, 9, 10, 11]), [*_day_rows("2025-02-04", [23])[0][:4],
+                                                        "2025-02-04 23:00", "", "", "",
+                                                        "HL-bad-part"]]
+    rows[-1][1] = "9999"  # the last part (by time) holds the bad row
+    with pytest.raises(BadRows) as err:
+        import_file(session, _csv(tmp_path / "h.csv", rows), now=NOW)
+    assert err.value.report.bad_count == 1 and err.value.report.imported == 0
+    assert err.value.report.bad[0].startswith("line 6: category")
+    assert [_count(session, f"SELECT count(*) FROM {t}")
+            for t in ("demands", "demand_events", "demand_counters")] == before
+    assert session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")
+                           ).all() == counters
+
+
+def test_skip_bad_across_parts_lists_bad_rows_by_line(session, tmp_path, monkeypatch):
+    monkeypatch.setattr(demand_import, "PART_ROWS", 2)
+    rows = _day_rows("2025-02-05", [14, 8, 12, 9, 10])
+    rows[0][0] = rows[3][0] = ""  # lines 2 and 5, in different parts by time
+    before = _count(session)
+    report = import_file(session, _csv(tmp_path / "h.csv", rows), skip_bad=True, now=NOW)
+    assert (report.imported, report.bad_count) == (3, 2)
+    assert report.bad == ["line 2: title 必填（required）", "line 5: title 必填（required）"]
+    assert _count(session) == before + 3
+
+
+def test_sparse_demand_columns_are_indexed_only_where_set(session):
+    definitions = dict(session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'demands' AND indexname "
+        "IN ('ix_demands_duplicate_of', 'ix_demands_assignee_member_id', "
+        "'ix_demands_assignee_user_id')")).all())
+    assert len(definitions) == 3 and all("IS NOT NULL" in d for d in definitions.values())
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = session.execute(text(
+        "EXPLAIN SELECT count(*) FROM demands WHERE duplicate_of = 1")).scalars().all()
+    assert "ix_demands_duplicate_of" in " ".join(plan)
