@@ -79,28 +79,36 @@ def field(column: pa.Array, pg_type: str) -> pa.Array:
     raise ValueError(f"no binary COPY encoding for {pg_type!r}")
 
 
-def rows(table: pa.Table, pg_types: tuple[str, ...]) -> pa.Buffer:
-    """Return the table's rows in binary COPY format (without signature and trailer); text
-    columns are Arrow strings, bytea/geometry raw bytes (WKB), timestamptz Arrow timestamps."""
+def encode(table: pa.Table, pg_types: tuple[str, ...]) -> list[pa.Array]:
+    """Return the table's columns as binary COPY fields, one array per column; columns
+    encoded apart (say, in another thread) are joined into rows by `join`."""
     if len(pg_types) != table.num_columns:
         raise ValueError("one PostgreSQL type per column")
-    count = _as_binary(np.tile(np.frombuffer(np.array([table.num_columns], ">i2").tobytes(),
-                                             np.uint8), (table.num_rows, 1)))
-    fields = [field(table.column(i), t) for i, t in enumerate(pg_types)]
+    return [field(table.column(i), t) for i, t in enumerate(pg_types)]
+
+
+def join(fields: list[pa.Array]) -> pa.Buffer:
+    """Return rows in binary COPY format (without signature and trailer) from per-column
+    fields of equal length, in the COPY statement's column order."""
+    count = _as_binary(np.tile(np.frombuffer(np.array([len(fields)], ">i2").tobytes(),
+                                             np.uint8), (len(fields[0]), 1)))
     joined = pc.binary_join_element_wise(count, *fields, b"")
     offsets = np.frombuffer(joined.buffers()[1], np.int32)[joined.offset:
                                                            joined.offset + len(joined) + 1]
     return joined.buffers()[2][int(offsets[0]):int(offsets[-1])]
 
 
-def copy_in(cursor: Cursor, sql: str, tables: Iterable[pa.Table], pg_types: tuple[str, ...],
-            progress=None) -> None:
-    """Run `sql` (COPY … FROM STDIN (FORMAT binary)) with the tables' rows, one table at a
-    time: a writer thread sends each while the next is encoded."""
+def rows(table: pa.Table, pg_types: tuple[str, ...]) -> pa.Buffer:
+    """Return the table's rows in binary COPY format (without signature and trailer); text
+    columns are Arrow strings, bytea/geometry raw bytes (WKB), timestamptz Arrow timestamps."""
+    return join(encode(table, pg_types))
+
+
+def copy_in(cursor: Cursor, sql: str, bodies: Iterable[pa.Buffer]) -> None:
+    """Run `sql` (COPY … FROM STDIN (FORMAT binary)) with rows from `rows`/`join`, one body at
+    a time: a writer thread sends each while the next is produced."""
     with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(SIGNATURE)
-        for table in tables:
-            copy.write(rows(table, pg_types))
-            if progress is not None:
-                progress.update(table.num_rows)
+        for body in bodies:
+            copy.write(body)
         copy.write(TRAILER)

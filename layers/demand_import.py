@@ -170,9 +170,10 @@ class _Writer:
         self.grid_ids = pd.Series(dict(self.session.execute(
             text("SELECT code, id FROM grids WHERE valid_to IS NULL")).all()))
 
-    def write(self, rows: pd.DataFrame) -> None:
+    def write(self, part: write.Prepared) -> None:
         """Write one part's good rows (sorted by creation, after every earlier part's), so ids
         and codes grow with the rows and their indexes are appended to, not split."""
+        rows = part.rows
         created = rows["created"].to_numpy()
         codes = write.assign_codes(self.session, rows["code"], created, self.known.given_codes)
         limits = self.known.categories.reindex(rows["category"].to_numpy())
@@ -180,22 +181,26 @@ class _Writer:
                               limits["limit_amount"].to_numpy(dtype=np.int64),
                               limits["limit_unit"].to_numpy(dtype=object))
         ids = write.reserve_ids(self.session, len(rows))
-        gids = self.grid_ids.reindex(rows["grid_code"]).to_numpy()
-        write.copy_rows(self.session, "demands", write.DEMAND_TYPES,
-                        write.demand_table(rows, ids, codes, gids, due))
-        write.copy_rows(self.session, "demand_events", write.EVENT_TYPES,
-                        write.event_table(ids, rows, self.now, self.note))
+        write.copy_part(self.session, part, ids, codes,
+                        self.grid_ids.reindex(rows["grid_code"]).to_numpy(), due)
 
 
-def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex,
-                  now: datetime) -> Iterator[tuple[pd.DataFrame, Problems]]:
-    """Yield the file's rows checked part by part in order of creation; the parts are checked
-    in a background thread (no database), so the caller writes one while the next is checked."""
+def _check_part(part: pd.DataFrame, known: Known, index: GridIndex, now: datetime,
+                note: str) -> tuple[write.Prepared, Problems]:
+    rows, problems = check_rows(part, known, index, now)
+    return write.prepare(rows[~problems.bad], now, note), problems
+
+
+def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex, now: datetime,
+                  note: str) -> Iterator[tuple[write.Prepared, Problems]]:
+    """Yield the file's rows checked part by part in order of creation, the good rows
+    prepared for COPY; the parts are checked in a background thread (no database), so the
+    caller writes one while the next is checked."""
     order = np.argsort(parse_times(frame["created_at"]), kind="stable")
     parts = [frame.iloc[order[i:i + PART_ROWS]] for i in range(0, len(frame), PART_ROWS)]
     pool = ThreadPoolExecutor(1, thread_name_prefix="import-checks")
     try:
-        futures = [pool.submit(check_rows, part, known, index, now) for part in parts]
+        futures = [pool.submit(_check_part, part, known, index, now, note) for part in parts]
         for future in futures:
             yield future.result()
     finally:
@@ -219,23 +224,21 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
         progress.reset(total=len(frame))
         progress.set_description("导入 importing")
     known = Known.load(session, frame)
-    parts = checked_parts(frame, known, index or GridIndex.load(session), now)
+    parts = checked_parts(frame, known, index or GridIndex.load(session), now, note)
     listed: list[tuple[int, str]] = []
     try:
         with session.begin_nested(), \
                 bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
             writer = _Writer(session, known, note, now)
-            for rows, problems in parts:
-                bad = problems.bad
-                report.bad_count += int(bad.sum())
+            for good, problems in parts:
+                report.bad_count += int(problems.bad.sum())
                 listed = sorted(listed + problems.entries(MAX_LISTED))[:MAX_LISTED]
                 if not report.bad_count or skip_bad:
-                    good = rows[~bad]
-                    if len(good):
+                    if len(good.rows):
                         writer.write(good)
-                    report.imported += len(good)
+                    report.imported += len(good.rows)
                 if progress is not None:
-                    progress.update(len(rows))
+                    progress.update(len(problems.lines))
             report.bad = [text for _, text in listed]
             if report.bad_count and not skip_bad:
                 report.imported = 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -18,15 +20,18 @@ from layers import workcal
 from layers.demand_import_checks import LOCAL_OFFSET
 
 WORK_END = np.timedelta64(17 * 60 + 30, "m")
-DEMAND_TYPES = {"id": "int8", "code": "text", "title": "text", "description": "text",
-                "category_code": "text", "state": "text", "source": "text", "geom": "bytea",
-                "input_crs": "text", "input_lon": "float8", "input_lat": "float8",
-                "address": "text", "grid_id": "int4", "grid_code": "text",
-                "reporter_name": "text", "reporter_phone": "text", "created_at": "timestamptz",
-                "deadline": "timestamptz", "closed_at": "timestamptz"}
-EVENT_TYPES = {"demand_id": "int8", "action": "text", "to_state": "text", "actor_role": "text",
-               "at": "timestamptz", "note": "text", "payload": "jsonb"}
-DEMAND_COLUMNS, EVENT_COLUMNS = tuple(DEMAND_TYPES), tuple(EVENT_TYPES)
+# COPY columns: what a checked row gives (encoded in the checking thread), then what the
+# database assigns (ids, codes, grid ids, deadlines; encoded when the part is written)
+DEMAND_STATIC = {"title": "text", "description": "text", "category_code": "text",
+                 "state": "text", "source": "text", "geom": "bytea", "input_crs": "text",
+                 "input_lon": "float8", "input_lat": "float8", "address": "text",
+                 "grid_code": "text", "reporter_name": "text", "reporter_phone": "text",
+                 "created_at": "timestamptz", "closed_at": "timestamptz"}
+DEMAND_ASSIGNED = {"id": "int8", "code": "text", "grid_id": "int4", "deadline": "timestamptz"}
+EVENT_STATIC = {"action": "text", "to_state": "text", "actor_role": "text",
+                "at": "timestamptz", "note": "text", "payload": "jsonb"}
+DEMAND_COLUMNS = (*DEMAND_STATIC, *DEMAND_ASSIGNED)
+EVENT_COLUMNS = ("demand_id", *EVENT_STATIC)
 
 
 class Progress(Protocol):
@@ -132,41 +137,61 @@ def _utc(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
 
 
-def copy_rows(session: Session, table: str, columns: dict[str, str], data: pa.Table) -> None:
-    """COPY an Arrow table into `table` (binary) on the session's connection; `columns` maps
-    each column to its PostgreSQL type."""
+def copy_rows(session: Session, table: str, columns: tuple[str, ...], body: pa.Buffer) -> None:
+    """COPY binary rows (gis.pgcopy) into `table`'s `columns` on the session's connection."""
     cursor = session.connection().connection.driver_connection.cursor()
     pgcopy.copy_in(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
-                   [data], tuple(columns.values()))
+                   [body])
 
 
-def demand_table(rows: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, grid_ids: np.ndarray,
-                 due: np.ndarray) -> pa.Table:
-    """Return the Arrow table of demand rows in DEMAND_COLUMNS order."""
+@dataclass
+class Prepared:
+    """A checked part's good rows, with the COPY fields that need nothing from the database
+    already encoded (done in the checking thread)."""
+
+    rows: pd.DataFrame
+    demand_fields: list[pa.Array]
+    event_fields: list[pa.Array]
+
+
+def prepare(rows: pd.DataFrame, now: datetime, note: str) -> Prepared:
+    """Encode the good rows' demand and event fields that do not depend on ids, codes or
+    deadlines (pure; safe in a background thread)."""
     def column(name: str, empty_is_null: bool = False) -> pa.Array:
         values = rows[name].replace("", None) if empty_is_null else rows[name]
         return pa.array(values, type=pa.string(), from_pandas=True)
 
-    source = pa.array(rows["source"].replace("", "hotline"), type=pa.string())
-    arrays = [pa.array(ids), pa.array(codes), column("title"), column("description"),
-              column("category"), pa.array(rows["state"].to_numpy(dtype=object)), source,
-              point_ewkb(rows["lon_w"].to_numpy(), rows["lat_w"].to_numpy()),
-              pa.array(rows["input_crs"].to_numpy(dtype=object)),
-              pa.array(rows["input_lon"].to_numpy()), pa.array(rows["input_lat"].to_numpy()),
-              column("address"), pa.array(grid_ids.astype(np.int32)),
-              pa.array(rows["grid_code"].to_numpy(dtype=object)),
-              column("reporter_name", True), column("reporter_phone", True),
-              _utc(rows["created"].to_numpy()), _utc(due), _utc(rows["closed"].to_numpy())]
-    return pa.table(arrays, names=list(DEMAND_COLUMNS))
-
-
-def event_table(ids: np.ndarray, rows: pd.DataFrame, now: datetime, note: str) -> pa.Table:
-    """Return the Arrow table of one 'import' event per demand in EVENT_COLUMNS order."""
-    n = len(ids)
-    payload = pa.array('{"line": ' + rows["line"].astype("str") + "}", type=pa.string())
+    n = len(rows)
+    demands = pa.table([
+        column("title"), column("description"), column("category"),
+        pa.array(rows["state"].to_numpy(dtype=object), pa.string()),
+        pa.array(rows["source"].replace("", "hotline"), type=pa.string()),
+        point_ewkb(rows["lon_w"].to_numpy(), rows["lat_w"].to_numpy()),
+        pa.array(rows["input_crs"].to_numpy(dtype=object), pa.string()),
+        pa.array(rows["input_lon"].to_numpy()), pa.array(rows["input_lat"].to_numpy()),
+        column("address"), pa.array(rows["grid_code"].to_numpy(dtype=object), pa.string()),
+        column("reporter_name", True), column("reporter_phone", True),
+        _utc(rows["created"].to_numpy()), _utc(rows["closed"].to_numpy())],
+        names=list(DEMAND_STATIC))
     at = np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us"))
-    return pa.table([pa.array(ids), pa.array(np.full(n, "import")),
-                     pa.array(rows["state"].to_numpy(dtype=object)),
-                     pa.array(np.full(n, "system")), _utc(at), pa.array(np.full(n, note)),
-                     payload],
-                    names=list(EVENT_COLUMNS))
+    payload = pc.binary_join_element_wise(
+        '{"line": ', pc.cast(pa.array(rows["line"].to_numpy()), pa.string()), "}", "")
+    events = pa.table([pa.array(np.full(n, "import")),
+                       pa.array(rows["state"].to_numpy(dtype=object), pa.string()),
+                       pa.array(np.full(n, "system")), _utc(at), pa.array(np.full(n, note)),
+                       payload], names=list(EVENT_STATIC))
+    return Prepared(rows, pgcopy.encode(demands, tuple(DEMAND_STATIC.values())),
+                    pgcopy.encode(events, tuple(EVENT_STATIC.values())))
+
+
+def copy_part(session: Session, part: Prepared, ids: np.ndarray, codes: np.ndarray,
+              grid_ids: np.ndarray, due: np.ndarray) -> None:
+    """COPY a prepared part's demands (with their ids, codes, grid ids and deadlines) and one
+    'import' event each."""
+    assigned = pa.table([pa.array(ids), pa.array(codes, pa.string()),
+                         pa.array(grid_ids.astype(np.int32)), _utc(due)],
+                        names=list(DEMAND_ASSIGNED))
+    copy_rows(session, "demands", DEMAND_COLUMNS, pgcopy.join(
+        [*part.demand_fields, *pgcopy.encode(assigned, tuple(DEMAND_ASSIGNED.values()))]))
+    copy_rows(session, "demand_events", EVENT_COLUMNS, pgcopy.join(
+        [*pgcopy.encode(pa.table({"demand_id": ids}), ("int8",)), *part.event_fields]))

@@ -194,8 +194,8 @@ def _fail_after_copying_events(monkeypatch) -> None:
     """Make the write fail ("disk full") once the events have been copied in."""
     original = write.copy_rows
 
-    def failing(session, table, columns, data):
-        original(session, table, columns, data)
+    def failing(session, table, columns, body):
+        original(session, table, columns, body)
         if table == "demand_events":
             raise RuntimeError("disk full")
 

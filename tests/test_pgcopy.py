@@ -34,7 +34,8 @@ def test_each_type_and_null_round_trips_through_binary_copy(session):
     })
     cursor = session.connection().connection.driver_connection.cursor()
     pgcopy.copy_in(cursor, f"COPY copied ({', '.join(TYPES)}) FROM STDIN (FORMAT binary)",
-                   [data.slice(0, 2), data.slice(2)], tuple(TYPES.values()))
+                   [pgcopy.rows(part, tuple(TYPES.values()))
+                    for part in (data.slice(0, 2), data.slice(2))])
     got = session.execute(text("SELECT * FROM copied")).all()
     assert [tuple(r) for r in got] == [
         (-3, 7, None, 131.0031, "暖气不热", b"\x00\x01", {"line": 2}, moment, True),
@@ -49,7 +50,7 @@ def test_a_value_too_long_for_its_column_fails_the_copy(session):
     cursor = session.connection().connection.driver_connection.cursor()
     with pytest.raises(Exception, match="too long"):
         pgcopy.copy_in(cursor, "COPY short (t) FROM STDIN (FORMAT binary)",
-                       [pa.table({"t": ["长长长"]})], ("text",))
+                       [pgcopy.rows(pa.table({"t": ["长长长"]}), ("text",))])
 
 
 def test_column_and_type_counts_must_match():
