@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ from layers.demand_import_checks import FIELDS, REQUIRED, Known, Problems, check
 
 MAX_LISTED = 50
 PART_ROWS = 100_000  # checked in a thread while the part before is written
+PARTS_AHEAD = 2  # checked parts waiting to be written, at most (bounds the memory)
 BULK_TABLES = ("demands", "demand_events")
 
 
@@ -197,12 +200,16 @@ def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex, now: date
     prepared for COPY; the parts are checked in a background thread (no database), so the
     caller writes one while the next is checked."""
     order = np.argsort(parse_times(frame["created_at"]), kind="stable")
-    parts = [frame.iloc[order[i:i + PART_ROWS]] for i in range(0, len(frame), PART_ROWS)]
+    parts = (frame.iloc[order[i:i + PART_ROWS]] for i in range(0, len(frame), PART_ROWS))
     pool = ThreadPoolExecutor(1, thread_name_prefix="import-checks")
     try:
-        futures = [pool.submit(_check_part, part, known, index, now, note) for part in parts]
-        for future in futures:
-            yield future.result()
+        ahead = deque(pool.submit(_check_part, part, known, index, now, note)
+                      for part in islice(parts, PARTS_AHEAD))
+        while ahead:
+            done = ahead.popleft().result()
+            for part in islice(parts, 1):
+                ahead.append(pool.submit(_check_part, part, known, index, now, note))
+            yield done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -239,7 +246,7 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
                     report.imported += len(good.rows)
                 if progress is not None:
                     progress.update(len(problems.lines))
-            report.bad = [text for _, text in listed]
+            report.bad = [entry for _, entry in listed]
             if report.bad_count and not skip_bad:
                 report.imported = 0
                 raise BadRows(report)
