@@ -76,7 +76,7 @@ def field(column: pa.Array, pg_type: str) -> pa.Array:
         return _variable(column)
     if pg_type == "jsonb":
         return _variable(column, b"\x01")
-    raise ValueError(f"no binary COPY encoding for {pg_type!r}")
+    raise ValueError(f"no binary COPY encoding for {pg_type!r} (known: {', '.join(TYPES)})")
 
 
 def encode(table: pa.Table, pg_types: tuple[str, ...]) -> list[pa.Array]:

@@ -17,6 +17,7 @@ TYPES = {"i2": "int2", "i4": "int4", "i8": "int8", "f": "float8", "t": "text", "
 
 
 def test_each_type_and_null_round_trips_through_binary_copy(session):
+    assert sorted(TYPES.values()) == sorted(pgcopy.TYPES)  # every type it encodes is tried
     session.execute(text("CREATE TEMP TABLE copied (i2 int2, i4 int4, i8 int8, f float8, "
                          "t varchar(20), b bytea, j jsonb, ts timestamptz, ok bool)"))
     moment = datetime(2025, 1, 6, 1, 2, 3, 456789, tzinfo=UTC)
