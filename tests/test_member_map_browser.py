@@ -161,6 +161,8 @@ def test_many_members_are_fetched_for_the_viewport_after_a_pan(fetching_url, bro
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.MemberMap"))
     assert "远处骑手" not in browser.page_source  # nothing embedded
     wait = WebDriverWait(browser, 20)
+    # the first fetch has answered: the map is set up and fitted, so a pan is the user's own
+    wait.until(lambda d: d.find_element(By.ID, "member-fetch-note").text.startswith("已显示"))
     glon, glat = coords.wgs84_to_gcj02(*FAR)
     browser.execute_script(_GO, float(glon), float(glat))
     wait.until(lambda d: [m[0] for m in d.execute_script(_SHOWN)] == [spread["far"]])
