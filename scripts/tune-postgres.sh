@@ -46,8 +46,16 @@ done
 sleep 1
 if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM pg_settings WHERE pending_restart")" != "0" ]; then
   echo "restarting PostgreSQL 15 for its new memory settings"
+  auto="$("${PSQL[@]}" -c "SHOW data_directory")/postgresql.auto.conf"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect 15 main restart
-  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  started() { for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && return 0; sleep 1; done; return 1; }
+  if ! { $SUDO pg_ctlcluster --skip-systemctl-redirect 15 main restart && started; }; then
+    # the machine could not give it the memory: start again with the size it had
+    echo "PostgreSQL did not start with shared_buffers ${buffers_mb}MB; keeping the previous size"
+    $SUDO sed -i '/^shared_buffers/d' "$auto"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect 15 main start
+    started
+    exit 0
+  fi
 fi
 echo "PostgreSQL sized for gridgov: shared_buffers ${buffers_mb}MB, max_wal_size 8GB, autovacuum on"

@@ -65,6 +65,7 @@ for (var k in window) {
 """
 _MARKERS = _FIND_MAP + """
 var out = [];
+if (!map) return out;
 map.eachLayer(function (l) {
   if (!(l instanceof L.CircleMarker)) return;
   out.push({color: l.options.color, dash: l.options.dashArray,
@@ -84,8 +85,9 @@ def test_member_map_draws_kinds_greys_stale_and_highlights_gaps(live_url, browse
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     log_in(browser, live_url, USER, PASSWORD, "/members")
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.MemberMap"))
-    markers = browser.execute_script(_MARKERS)
+    # the script defines MemberMap before the page sets the map up: wait for what it draws
+    markers = WebDriverWait(browser, 30).until(
+        lambda d: len(d.execute_script(_MARKERS)) >= 2 and d.execute_script(_MARKERS))
     assert len(markers) == 2
     stale = [m for m in markers if m["dash"]]
     assert len(stale) == 1 and stale[0]["color"] == "#757575"
