@@ -33,7 +33,7 @@ def escalate() -> None:
 @click.option("--skip-bad", is_flag=True, help="跳过有误的行，导入其余行。")
 @click.option("--encoding", default="utf-8", show_default=True, help="CSV 编码，如 gbk。")
 @click.option("--bulk", is_flag=True,
-              help="大批量导入：写完后重建索引和外键（约快 2 倍），导入期间诉求表对服务锁定。"
+              help="大批量导入：写完后重建索引和外键（约快 2.5 倍），导入期间诉求表对服务锁定。"
                    " Large loads: indexes and foreign keys rebuilt after the copy; the demand "
                    "tables are locked for the service until the import commits.")
 def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encoding: str,
