@@ -58,8 +58,6 @@ class Problems:
                  + "; ".join(m for mask, m in self.found if mask[r])) for r in rows]
 
 
-
-
 def _texts(frame: pd.DataFrame, problems: Problems) -> None:
     for name, limit in LIMITS.items():
         col = frame[name]
@@ -184,6 +182,7 @@ class Known:
             if len(given) else []
         return cls(active_small_classes(session), frozenset(taken),
                    frozenset(given[given.duplicated()].unique()), frozenset(given.unique()))
+
 
 def check_rows(frame: pd.DataFrame, known: Known, index: GridIndex,
                now: datetime) -> tuple[pd.DataFrame, Problems]:
