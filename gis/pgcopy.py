@@ -23,7 +23,7 @@ _FIXED = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8"}
 TYPES = (*_FIXED, "text", "bytea", "jsonb", "timestamptz", "bool")
 
 
-def _as_binary(raw: np.ndarray) -> pa.Array:
+def binary_rows(raw: np.ndarray) -> pa.Array:
     """Return a binary array whose element i is the bytes of row i of the uint8 matrix."""
     n, width = raw.shape
     return pa.FixedSizeBinaryArray.from_buffers(
@@ -37,7 +37,7 @@ def _fixed(values: np.ndarray, dtype: str, valid: np.ndarray | None) -> pa.Array
     raw = np.empty((len(big), 4 + width), np.uint8)
     raw[:, :4] = np.frombuffer(np.array([width], ">i4").tobytes(), np.uint8)
     raw[:, 4:] = big.view(np.uint8).reshape(-1, width)
-    out = _as_binary(raw)
+    out = binary_rows(raw)
     return out if valid is None or valid.all() else pc.if_else(pa.array(valid), out, _NULL)
 
 
@@ -48,7 +48,7 @@ def _variable(column: pa.Array, prefix: bytes = b"") -> pa.Array:
     if prefix:
         data = pc.binary_join_element_wise(pa.scalar(prefix, pa.binary()), data, b"")
     lengths = pc.binary_length(data).fill_null(-1).to_numpy(zero_copy_only=False)
-    heads = _as_binary(lengths.astype(">i4").view(np.uint8).reshape(-1, 4))
+    heads = binary_rows(lengths.astype(">i4").view(np.uint8).reshape(-1, 4))
     return pc.binary_join_element_wise(heads, data.fill_null(b""), b"")
 
 
@@ -90,7 +90,7 @@ def encode(table: pa.Table, pg_types: tuple[str, ...]) -> list[pa.Array]:
 def join(fields: list[pa.Array]) -> pa.Buffer:
     """Return rows in binary COPY format (without signature and trailer) from per-column
     fields of equal length, in the COPY statement's column order."""
-    count = _as_binary(np.tile(np.frombuffer(np.array([len(fields)], ">i2").tobytes(),
+    count = binary_rows(np.tile(np.frombuffer(np.array([len(fields)], ">i2").tobytes(),
                                              np.uint8), (len(fields[0]), 1)))
     joined = pc.binary_join_element_wise(count, *fields, b"")
     offsets = np.frombuffer(joined.buffers()[1], np.int32)[joined.offset:

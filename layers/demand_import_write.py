@@ -129,8 +129,7 @@ def point_ewkb(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
                                np.uint8)
     raw[:, 9:17] = np.asarray(lon, dtype="<f8").view(np.uint8).reshape(-1, 8)
     raw[:, 17:25] = np.asarray(lat, dtype="<f8").view(np.uint8).reshape(-1, 8)
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(25), len(lon),
-                                                [None, pa.py_buffer(raw)]).cast(pa.binary())
+    return pgcopy.binary_rows(raw)
 
 
 def _utc(values: np.ndarray) -> pa.Array:
