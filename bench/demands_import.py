@@ -102,13 +102,18 @@ def vacuum(dsn: str) -> None:
 
 
 def clean(dsn: str, marker: str) -> int:
-    """Delete the imported demands and their events (events are append-only). The daily
-    counters keep their numbers: moving them back could hand out a code twice."""
+    """Delete the imported demands, their events (append-only: with triggers off) and their
+    imports' records. The daily counters keep their numbers: moving them back could hand out
+    a code twice."""
     with psycopg.connect(dsn) as conn:
         conn.execute("SET LOCAL session_replication_role = replica")
         conn.execute("DELETE FROM demand_events WHERE demand_id IN (SELECT id FROM demands "
                      "WHERE title = %s)", (marker,))
-        return conn.execute("DELETE FROM demands WHERE title = %s", (marker,)).rowcount
+        imports = conn.execute("SELECT DISTINCT import_id FROM demands WHERE title = %s "
+                               "AND import_id IS NOT NULL", (marker,)).fetchall()
+        gone = conn.execute("DELETE FROM demands WHERE title = %s", (marker,)).rowcount
+        conn.execute("DELETE FROM demand_imports WHERE id = ANY(%s)", ([i for i, in imports],))
+        return gone
 
 
 TARGET = 150e3  # rows/s

@@ -3,7 +3,8 @@
 The rows are taken in order of creation, in parts: each part is checked (vectorised) and
 located in its grid (EPSG:4326, GCJ-02/BD-09 converted) in a background thread while the part
 before is given its codes and deadlines and written with binary COPY on the caller's session,
-inside a savepoint; the caller commits.
+inside a savepoint; the caller commits. The import is one `demand_imports` record; each
+demand keeps its id and its line in the file.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from layers.demand_import_checks import FIELDS, REQUIRED, Known, Problems, check
 MAX_LISTED = 50
 PART_ROWS = 100_000  # checked in a thread while the part before is written
 PARTS_AHEAD = 2  # checked parts waiting to be written, at most (bounds the memory)
-BULK_TABLES = ("demands", "demand_events")
+BULK_TABLES = ("demands",)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ImportReport:
     """What an import did: rows read, imported, and the bad rows ('line N: reason')."""
 
     rows: int
+    import_id: int | None = None
     imported: int = 0
     bad_count: int = 0
     bad: list[str] = field(default_factory=list)
@@ -161,12 +163,10 @@ def select_fields(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
 @dataclass
 class _Writer:
     """Writes checked parts of a file, each in order of creation: codes, deadlines, ids, then
-    binary COPY of the demands and of one 'import' event each."""
+    binary COPY of the demands."""
 
     session: Session
     known: Known
-    note: str
-    now: datetime
     grid_ids: pd.Series = field(init=False)
 
     def __post_init__(self) -> None:
@@ -189,13 +189,13 @@ class _Writer:
 
 
 def _check_part(part: pd.DataFrame, known: Known, index: GridIndex, now: datetime,
-                note: str) -> tuple[write.Prepared, Problems]:
+                import_id: int) -> tuple[write.Prepared, Problems]:
     rows, problems = check_rows(part, known, index, now)
-    return write.prepare(rows[~problems.bad], now, note), problems
+    return write.prepare(rows[~problems.bad], import_id), problems
 
 
 def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex, now: datetime,
-                  note: str) -> Iterator[tuple[write.Prepared, Problems]]:
+                  import_id: int) -> Iterator[tuple[write.Prepared, Problems]]:
     """Yield the file's rows checked part by part in order of creation, the good rows
     prepared for COPY; the parts are checked in a background thread (no database), so the
     caller writes one while the next is checked."""
@@ -203,27 +203,29 @@ def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex, now: date
     parts = (frame.iloc[order[i:i + PART_ROWS]] for i in range(0, len(frame), PART_ROWS))
     pool = ThreadPoolExecutor(1, thread_name_prefix="import-checks")
     try:
-        ahead = deque(pool.submit(_check_part, part, known, index, now, note)
+        ahead = deque(pool.submit(_check_part, part, known, index, now, import_id)
                       for part in islice(parts, PARTS_AHEAD))
         while ahead:
             done = ahead.popleft().result()
             for part in islice(parts, 1):
-                ahead.append(pool.submit(_check_part, part, known, index, now, note))
+                ahead.append(pool.submit(_check_part, part, known, index, now, import_id))
             yield done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: bool = False,
-                   progress: write.Progress | None = None, now: datetime | None = None,
-                   index: GridIndex | None = None, bulk: bool = False) -> ImportReport:
-    """Check and write the rows of `frame` (from select_fields); return what was done.
+def import_demands(session: Session, frame: pd.DataFrame, source: write.Source,
+                   skip_bad: bool = False, progress: write.Progress | None = None,
+                   now: datetime | None = None, index: GridIndex | None = None,
+                   bulk: bool = False) -> ImportReport:
+    """Check and write the rows of `frame` (from select_fields) as one import of `source`;
+    return what was done.
 
     Raises BadRows when a row is bad and skip_bad is false: what was written before the bad
-    row was found is rolled back with the savepoint the writes run in, so nothing stays. Any
-    failure leaves the session as it was; the caller commits. `bulk` (large loads into a
-    quiet service) rebuilds the demand tables' indexes and foreign keys after the copy instead
-    of updating them row by row, locking the tables until commit.
+    row was found, the import's record included, is rolled back with the savepoint the writes
+    run in, so nothing stays. Any failure leaves the session as it was; the caller commits.
+    `bulk` (large loads into a quiet service) rebuilds the demands table's indexes and foreign
+    keys after the copy instead of updating them row by row, locking it until commit.
     """
     now = now or datetime.now(UTC)
     report = ImportReport(rows=len(frame))
@@ -231,12 +233,14 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
         progress.reset(total=len(frame))
         progress.set_description("导入 importing")
     known = Known.load(session, frame)
-    parts = checked_parts(frame, known, index or GridIndex.load(session), now, note)
+    index = index or GridIndex.load(session)
     listed: list[tuple[int, str]] = []
-    try:
-        with session.begin_nested(), \
-                bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
-            writer = _Writer(session, known, note, now)
+    with session.begin_nested(), \
+            bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
+        report.import_id = write.open_record(session, source, now, bulk)
+        writer = _Writer(session, known)
+        parts = checked_parts(frame, known, index, now, report.import_id)
+        try:
             for good, problems in parts:
                 report.bad_count += int(problems.bad.sum())
                 listed = sorted(listed + problems.entries(MAX_LISTED))[:MAX_LISTED]
@@ -246,21 +250,23 @@ def import_demands(session: Session, frame: pd.DataFrame, note: str, skip_bad: b
                     report.imported += len(good.rows)
                 if progress is not None:
                     progress.update(len(problems.lines))
-            report.bad = [entry for _, entry in listed]
-            if report.bad_count and not skip_bad:
-                report.imported = 0
-                raise BadRows(report)
-    finally:
-        parts.close()
+        finally:
+            parts.close()
+        report.bad = [entry for _, entry in listed]
+        if report.bad_count and not skip_bad:
+            report.imported, report.import_id = 0, None
+            raise BadRows(report)
+        write.close_record(session, report.import_id, report.rows, report.imported,
+                           report.bad_count)
     return report
 
 
 def import_file(session: Session, path: Path, mapping: dict[str, str] | None = None,
                 skip_bad: bool = False, encoding: str = "utf-8",
                 progress: write.Progress | None = None, now: datetime | None = None,
-                bulk: bool = False) -> ImportReport:
-    """Import a CSV or XLSX file of demands (columns named as FIELDS, or mapped); see
-    import_demands."""
+                bulk: bool = False, run_by: str = "system") -> ImportReport:
+    """Import a CSV or XLSX file of demands (columns named as FIELDS, or mapped), run by
+    `run_by`; see import_demands."""
     frame = select_fields(read_file(path, encoding), mapping or {})
-    return import_demands(session, frame, f"导入自 {path.name}", skip_bad, progress, now,
-                          bulk=bulk)
+    return import_demands(session, frame, write.Source(path.name, run_by), skip_bad, progress,
+                          now, bulk=bulk)

@@ -1,15 +1,14 @@
-"""Writing checked demand rows in bulk: codes, deadlines, COPY into demands and events."""
+"""Writing checked demand rows in bulk: the import's record, codes, deadlines, COPY."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -26,12 +25,10 @@ DEMAND_STATIC = {"title": "text", "description": "text", "category_code": "text"
                  "state": "text", "source": "text", "geom": "bytea", "input_crs": "text",
                  "input_lon": "float8", "input_lat": "float8", "address": "text",
                  "grid_code": "text", "reporter_name": "text", "reporter_phone": "text",
-                 "created_at": "timestamptz", "closed_at": "timestamptz"}
+                 "created_at": "timestamptz", "closed_at": "timestamptz",
+                 "import_id": "int4", "import_line": "int4"}
 DEMAND_ASSIGNED = {"id": "int8", "code": "text", "grid_id": "int4", "deadline": "timestamptz"}
-EVENT_STATIC = {"action": "text", "to_state": "text", "actor_role": "text",
-                "at": "timestamptz", "note": "text", "payload": "jsonb"}
 DEMAND_COLUMNS = (*DEMAND_STATIC, *DEMAND_ASSIGNED)
-EVENT_COLUMNS = ("demand_id", *EVENT_STATIC)
 
 
 class Progress(Protocol):
@@ -45,6 +42,43 @@ class Progress(Protocol):
 
     def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
         """Say which phase is running."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an import's rows come from: the file's name and who ran the import."""
+
+    file_name: str
+    run_by: str = "system"
+
+    @property
+    def note(self) -> str:
+        """The note shown as the import entry of each demand's history."""
+        return f"导入自 {self.file_name}"
+
+
+def open_record(session: Session, source: Source, now: datetime, bulk: bool) -> int:
+    """Insert the import's record (its counts filled in by close_record); return its id."""
+    return session.execute(
+        text("INSERT INTO demand_imports (file_name, note, run_by, imported_at, bulk) "
+             "VALUES (:f, :n, :r, :at, :b) RETURNING id"),
+        {"f": source.file_name[:255], "n": source.note, "r": source.run_by[:100], "at": now,
+         "b": bulk}).scalar_one()
+
+
+def close_record(session: Session, import_id: int, rows: int, imported: int,
+                 skipped: int) -> None:
+    """Store the import's counts: rows read, demands imported, bad rows skipped."""
+    session.execute(
+        text("UPDATE demand_imports SET rows_read = :r, imported = :i, skipped = :s "
+             "WHERE id = :id"), {"r": rows, "i": imported, "s": skipped, "id": import_id})
+
+
+def records(session: Session, limit: int = 20) -> list[dict]:
+    """Return the latest imports, newest first."""
+    return [dict(r) for r in session.execute(
+        text("SELECT id, file_name, run_by, imported_at, rows_read, imported, skipped, bulk "
+             "FROM demand_imports ORDER BY id DESC LIMIT :n"), {"n": limit}).mappings()]
 
 
 def local_days(moments: np.ndarray) -> np.ndarray:
@@ -150,17 +184,15 @@ class Prepared:
 
     rows: pd.DataFrame
     demand_fields: list[pa.Array]
-    event_fields: list[pa.Array]
 
 
-def prepare(rows: pd.DataFrame, now: datetime, note: str) -> Prepared:
-    """Encode the good rows' demand and event fields that do not depend on ids, codes or
-    deadlines (pure; safe in a background thread)."""
+def prepare(rows: pd.DataFrame, import_id: int) -> Prepared:
+    """Encode the good rows' demand fields that do not depend on ids, codes or deadlines,
+    with the import's id and each row's line (pure; safe in a background thread)."""
     def column(name: str, empty_is_null: bool = False) -> pa.Array:
         values = rows[name].replace("", None) if empty_is_null else rows[name]
         return pa.array(values, type=pa.string(), from_pandas=True)
 
-    n = len(rows)
     demands = pa.table([
         column("title"), column("description"), column("category"),
         pa.array(rows["state"].to_numpy(dtype=object), pa.string()),
@@ -170,27 +202,18 @@ def prepare(rows: pd.DataFrame, now: datetime, note: str) -> Prepared:
         pa.array(rows["input_lon"].to_numpy()), pa.array(rows["input_lat"].to_numpy()),
         column("address"), pa.array(rows["grid_code"].to_numpy(dtype=object), pa.string()),
         column("reporter_name", True), column("reporter_phone", True),
-        _utc(rows["created"].to_numpy()), _utc(rows["closed"].to_numpy())],
+        _utc(rows["created"].to_numpy()), _utc(rows["closed"].to_numpy()),
+        pa.array(np.full(len(rows), import_id, dtype=np.int32)),
+        pa.array(rows["line"].to_numpy(dtype=np.int32))],
         names=list(DEMAND_STATIC))
-    at = np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us"))
-    payload = pc.binary_join_element_wise(
-        '{"line": ', pc.cast(pa.array(rows["line"].to_numpy()), pa.string()), "}", "")
-    events = pa.table([pa.array(np.full(n, "import")),
-                       pa.array(rows["state"].to_numpy(dtype=object), pa.string()),
-                       pa.array(np.full(n, "system")), _utc(at), pa.array(np.full(n, note)),
-                       payload], names=list(EVENT_STATIC))
-    return Prepared(rows, pgcopy.encode(demands, tuple(DEMAND_STATIC.values())),
-                    pgcopy.encode(events, tuple(EVENT_STATIC.values())))
+    return Prepared(rows, pgcopy.encode(demands, tuple(DEMAND_STATIC.values())))
 
 
 def copy_part(session: Session, part: Prepared, ids: np.ndarray, codes: np.ndarray,
               grid_ids: np.ndarray, due: np.ndarray) -> None:
-    """COPY a prepared part's demands (with their ids, codes, grid ids and deadlines) and one
-    'import' event each."""
+    """COPY a prepared part's demands, with their ids, codes, grid ids and deadlines."""
     assigned = pa.table([pa.array(ids), pa.array(codes, pa.string()),
                          pa.array(grid_ids.astype(np.int32)), _utc(due)],
                         names=list(DEMAND_ASSIGNED))
     copy_rows(session, "demands", DEMAND_COLUMNS, pgcopy.join(
         [*part.demand_fields, *pgcopy.encode(assigned, tuple(DEMAND_ASSIGNED.values()))]))
-    copy_rows(session, "demand_events", EVENT_COLUMNS, pgcopy.join(
-        [*pgcopy.encode(pa.table({"demand_id": ids}), ("int8",)), *part.event_fields]))

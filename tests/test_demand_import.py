@@ -13,9 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from gis.coords import wgs84_to_gcj02
-from layers import bulk_load, demand_import, workcal
+from layers import bulk_load, demand_import, events, workcal
 from layers import demand_import_write as write
 from layers.demand_import import BadRows, import_file, parse_mapping
+from layers.escalation import SYSTEM
 
 HEADER = ["title", "category", "lon", "lat", "created_at", "crs", "state", "closed_at", "code"]
 GOOD = [
@@ -58,11 +59,41 @@ def test_valid_csv_rows_are_located_coded_and_given_deadlines(session, tmp_path)
     rubbish = _stored(session, "垃圾没人收")
     assert rubbish["code"] == "HL-0001" and rubbish["state"] == "closed"
     assert rubbish["closed_at"] == datetime(2025, 1, 12, 2, 0, tzinfo=UTC)
-    events = session.execute(text(
-        "SELECT action, to_state, actor_role, payload FROM demand_events WHERE demand_id = :d"),
-        {"d": rubbish["id"]}).all()
-    assert [(e[0], e[1], e[2], e[3]) for e in events] == [("import", "closed", "system",
-                                                           {"line": 3})]
+    assert rubbish["import_id"] == report.import_id and rubbish["import_line"] == 3
+    record = session.execute(text("SELECT * FROM demand_imports WHERE id = :i"),
+                             {"i": report.import_id}).mappings().one()
+    assert (record["file_name"], record["note"], record["run_by"]) == ("h.csv", "导入自 h.csv",
+                                                                       "system")
+    assert (record["rows_read"], record["imported"], record["skipped"], record["bulk"]) == \
+        (3, 3, 0, False) and record["imported_at"] == NOW
+    assert _count(session, f"SELECT count(*) FROM demand_events WHERE demand_id = "
+                           f"{rubbish['id']}") == 0  # one record per file, not an event per row
+
+
+def test_an_imported_demands_history_starts_with_its_import(session, tmp_path):
+    report = import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, run_by="王工")
+    heat = _stored(session, "暖气不热")
+    assert events.history(session, heat["id"]) == [{
+        "action": "import", "from_state": None, "to_state": "received", "actor_role": "system",
+        "actor": "王工", "at": NOW, "note": "导入自 h.csv",
+        "payload": {"line": 2, "import": report.import_id}, "lon": None, "lat": None}]
+    events.append(session, heat["id"], "dispatch", "received", "dispatched", SYSTEM, "派单")
+    session.execute(text("UPDATE demands SET state = 'dispatched' WHERE id = :d"),
+                    {"d": heat["id"]})
+    history = events.history(session, heat["id"])
+    assert [(e["action"], e["from_state"], e["to_state"]) for e in history] == [
+        ("import", None, "received"), ("dispatch", "received", "dispatched")]
+
+
+def test_each_import_is_listed_by_the_cli(app, session, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demands", "import", str(_csv(tmp_path / "list.csv", GOOD)),
+                                 "--by", "热线中心"])
+    assert result.exit_code == 0, result.output
+    import_id = int(result.output.rsplit("(import ", 1)[1].split(")")[0])
+    listed = runner.invoke(args=["demands", "imports", "--limit", "1"]).output.splitlines()
+    assert listed[0].startswith("id\t") and listed[1].split("\t")[0] == str(import_id)
+    assert listed[1].split("\t")[2:] == ["list.csv", "热线中心", "3", "3", "0", "no"]
 
 
 def test_working_day_deadlines_match_the_calendar_row_by_row(session):
@@ -190,27 +221,26 @@ def test_mapping_to_an_unknown_field_is_refused():
         parse_mapping(["colour=颜色"])
 
 
-def _fail_after_copying_events(monkeypatch) -> None:
-    """Make the write fail ("disk full") once the events have been copied in."""
+def _fail_after_copying(monkeypatch) -> None:
+    """Make the write fail ("disk full") once the demands have been copied in."""
     original = write.copy_rows
 
     def failing(session, table, columns, body):
         original(session, table, columns, body)
-        if table == "demand_events":
-            raise RuntimeError("disk full")
+        raise RuntimeError("disk full")
 
     monkeypatch.setattr(write, "copy_rows", failing)
 
 
 def test_a_failure_mid_write_rolls_everything_back(session, tmp_path, monkeypatch):
     before = [_count(session, f"SELECT count(*) FROM {t}")
-              for t in ("demands", "demand_events", "demand_counters")]
+              for t in ("demands", "demand_imports", "demand_counters")]
     counters = session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all()
-    _fail_after_copying_events(monkeypatch)
+    _fail_after_copying(monkeypatch)
     with pytest.raises(RuntimeError):
         import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW)
     assert [_count(session, f"SELECT count(*) FROM {t}")
-            for t in ("demands", "demand_events", "demand_counters")] == before
+            for t in ("demands", "demand_imports", "demand_counters")] == before
     assert session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all() \
         == counters
 
@@ -221,13 +251,13 @@ def _structures(session) -> tuple[list, list]:
 
 def test_bulk_import_stores_the_same_rows_and_rebuilds_indexes_and_keys(session, tmp_path):
     before, structures = _count(session), _structures(session)
-    assert len(structures[0]) >= 6 and len(structures[1]) >= 7  # what is set aside
+    assert {"ix_demands_geom", "ix_demands_state"} <= {n for n, _ in structures[0]}
+    assert {"demands_grid_id_fkey", "demands_import_id_fkey"} <= {n for _, n, _ in structures[1]}
     report = import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
     assert report.imported == 3 and _count(session) == before + 3
     rubbish = _stored(session, "垃圾没人收")
     assert rubbish["code"] == "HL-0001" and rubbish["grid_code"]
-    assert _count(session, "SELECT count(*) FROM demand_events WHERE demand_id = "
-                           f"{rubbish['id']} AND action = 'import'") == 1
+    assert rubbish["import_id"] == report.import_id and rubbish["import_line"] == 3
     assert _structures(session) == structures
     with pytest.raises(IntegrityError):  # the foreign keys hold again
         with session.begin_nested():
@@ -237,7 +267,7 @@ def test_bulk_import_stores_the_same_rows_and_rebuilds_indexes_and_keys(session,
 
 def test_a_failed_bulk_import_restores_indexes_keys_and_rows(session, tmp_path, monkeypatch):
     before, structures = _count(session), _structures(session)
-    _fail_after_copying_events(monkeypatch)
+    _fail_after_copying(monkeypatch)
     with pytest.raises(RuntimeError):
         import_file(session, _csv(tmp_path / "h.csv", GOOD), now=NOW, bulk=True)
     assert _count(session) == before and _structures(session) == structures
@@ -286,14 +316,14 @@ def test_parts_are_written_in_order_of_creation_with_codes_in_that_order(session
     assert [r.title for r in stored] == ["分批 8", "分批 9", "分批 11", "分批 13", "分批 15"]
     assert [r.code for r in stored] == sorted(r.code for r in stored)
     assert [r.id for r in stored] == sorted(r.id for r in stored)
-    assert _count(session, "SELECT count(*) FROM demand_events e JOIN demands d ON "
-                           "d.id = e.demand_id WHERE d.title LIKE '分批 %'") == 5
+    assert _count(session, "SELECT count(*) FROM demands WHERE title LIKE '分批 %' AND "
+                           f"import_id = {report.import_id}") == 5
 
 
 def test_a_bad_row_in_a_later_part_refuses_the_whole_file(session, tmp_path, monkeypatch):
     monkeypatch.setattr(demand_import, "PART_ROWS", 2)
     before = [_count(session, f"SELECT count(*) FROM {t}")
-              for t in ("demands", "demand_events", "demand_counters")]
+              for t in ("demands", "demand_imports", "demand_counters")]
     counters = session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")).all()
     rows = [*_day_rows("2025-02-04", [8, 9, 10, 11]), [*_day_rows("2025-02-04", [23])[0][:4],
                                                         "2025-02-04 23:00", "", "", "",
@@ -304,7 +334,7 @@ def test_a_bad_row_in_a_later_part_refuses_the_whole_file(session, tmp_path, mon
     assert err.value.report.bad_count == 1 and err.value.report.imported == 0
     assert err.value.report.bad[0].startswith("line 6: category")
     assert [_count(session, f"SELECT count(*) FROM {t}")
-            for t in ("demands", "demand_events", "demand_counters")] == before
+            for t in ("demands", "demand_imports", "demand_counters")] == before
     assert session.execute(text("SELECT day, last FROM demand_counters ORDER BY day")
                            ).all() == counters
 
@@ -318,6 +348,8 @@ def test_skip_bad_across_parts_lists_bad_rows_by_line(session, tmp_path, monkeyp
     assert (report.imported, report.bad_count) == (3, 2)
     assert report.bad == ["line 2: title 必填（required）", "line 5: title 必填（required）"]
     assert _count(session) == before + 3
+    assert session.execute(text("SELECT rows_read, imported, skipped FROM demand_imports "
+                                "WHERE id = :i"), {"i": report.import_id}).one() == (5, 3, 2)
 
 
 def test_sparse_demand_columns_are_indexed_only_where_set(session):

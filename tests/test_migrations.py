@@ -1,5 +1,7 @@
 """Migrations: down to nothing and up again on a scratch database."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -64,3 +66,34 @@ def test_rider_logins_made_as_grid_workers_become_riders(scratch_url):
     eng.dispose()
     assert roles == {"old_rider": "rider/-", "worker": "grid_worker/230903011001",
                      "boss": "admin/-"}
+
+
+def test_downgrading_import_records_writes_their_events_back(scratch_url):
+    migrate.upgrade(scratch_url, "0018")
+    eng = create_engine(scratch_url)
+    with eng.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # no grid rows
+        record = conn.execute(text(
+            "INSERT INTO demand_imports (file_name, note, run_by, imported_at) VALUES "
+            "('h.csv', '导入自 h.csv', 'ops', '2025-06-01T04:00Z') RETURNING id")).scalar()
+        ids = {code: conn.execute(text(
+            "INSERT INTO demands (code, title, category_code, state, source, geom, input_crs, "
+            "grid_id, grid_code, deadline, import_id, import_line) VALUES (:c, '暖气', '1001', "
+            ":s, 'hotline', ST_SetSRID(ST_MakePoint(131, 45.7), 4326), 'wgs84', 1, 'g', now(), "
+            ":i, :l) RETURNING id"), {"c": code, "s": state, "i": record, "l": line}).scalar()
+            for code, state, line in (("HL-1", "closed", 2), ("HL-2", "dispatched", 3))}
+        conn.execute(text(
+            "INSERT INTO demand_events (demand_id, action, from_state, to_state, actor_role) "
+            "VALUES (:d, 'dispatch', 'received', 'dispatched', 'system')"), {"d": ids["HL-2"]})
+    migrate.downgrade(scratch_url, "0017")
+    with eng.connect() as conn:
+        written = conn.execute(text(
+            "SELECT d.code, e.to_state, e.note, e.payload, e.at FROM demand_events e "
+            "JOIN demands d ON d.id = e.demand_id WHERE e.action = 'import' ORDER BY d.code"
+        )).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("demands")}
+    eng.dispose()
+    assert [tuple(r[:4]) for r in written] == [("HL-1", "closed", "导入自 h.csv", {"line": 2}),
+                                               ("HL-2", "received", "导入自 h.csv", {"line": 3})]
+    assert all(r[4] == datetime(2025, 6, 1, 4, tzinfo=UTC) for r in written)
+    assert not {"import_id", "import_line"} & columns

@@ -19,7 +19,7 @@ import requests
 from georeport import GeoReport
 from sqlalchemy import text
 
-from layers import demands, events, open311, open311_post
+from layers import demand_import, demands, events, open311, open311_post
 from layers.actors import RESIDENT, Actor
 from layers.demand_input import check_new_demand
 from layers.workcal import TZ
@@ -165,6 +165,21 @@ def test_one_request_is_an_array_of_one_with_deadline_and_status_notes(server, d
     assert closed["status"] == "closed" and "已结案" in closed["status_notes"]
     assert datetime.fromisoformat(closed["updated_datetime"]) > datetime.fromisoformat(
         closed["requested_datetime"])
+
+
+def test_an_imported_demand_was_last_updated_by_its_import(server, session, tmp_path):
+    path = tmp_path / "hotline.csv"
+    path.write_text("title,category,lon,lat,created_at,state,closed_at\n"
+                    "井盖丢失,1101,131.0031,45.7711,2025-03-01 08:00,closed,2025-03-02 09:00\n",
+                    encoding="utf-8")
+    imported_at = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
+    report = demand_import.import_file(session, path, now=imported_at)
+    code = session.execute(text("SELECT code FROM demands WHERE import_id = :i"),
+                           {"i": report.import_id}).scalar_one()
+    session.commit()
+    one = GeoReport(server).get_service_request(code)
+    assert one["status"] == "closed" and one["requested_datetime"].startswith("2025-03-01T08:00")
+    assert datetime.fromisoformat(one["updated_datetime"]) == imported_at
 
 
 def test_merged_duplicate_is_closed_and_names_its_original(server, session, demos):

@@ -1,7 +1,9 @@
-"""`flask demands escalate|import`, `flask taxonomy load`: the service list's commands."""
+"""`flask demands escalate|import|imports`, `flask taxonomy load`: the service list's
+commands."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from gis.db import analyze
-from layers import demand_import, escalation, taxonomy
+from layers import demand_import, escalation, taxonomy, workcal
 
 demands_cli = AppGroup("demands", help="诉求 Demands.")
 taxonomy_cli = AppGroup("taxonomy", help="部门与分类 Departments and categories.")
@@ -34,17 +36,19 @@ def escalate() -> None:
 @click.option("--encoding", default="utf-8", show_default=True, help="CSV 编码，如 gbk。")
 @click.option("--bulk", is_flag=True,
               help="大批量导入：写完后重建索引和外键（约快 2.5 倍），导入期间诉求表对服务锁定。"
-                   " Large loads: indexes and foreign keys rebuilt after the copy; the demand "
-                   "tables are locked for the service until the import commits.")
+                   " Large loads: indexes and foreign keys rebuilt after the copy; the demands "
+                   "table is locked for the service until the import commits.")
+@click.option("--by", "run_by", default=None, metavar="NAME",
+              help="记录导入人（默认：系统登录名）。Who ran it, kept in the import's record.")
 def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encoding: str,
-                   bulk: bool) -> None:
+                   bulk: bool, run_by: str | None) -> None:
     """Import demand history from a CSV/XLSX file, all rows or none (--skip-bad: good rows)."""
     with current_app.config["SESSION_FACTORY"]() as session, \
             tqdm(total=0, unit="rows", unit_scale=True, file=sys.stderr) as bar:
         try:
             report = demand_import.import_file(
                 session, file, demand_import.parse_mapping(mapping), skip_bad, encoding, bar,
-                bulk=bulk)
+                bulk=bulk, run_by=run_by or _login())
         except demand_import.BadRows as err:
             bar.close()
             _list_bad(err.report)
@@ -54,7 +58,30 @@ def import_history(file: Path, mapping: tuple[str, ...], skip_bad: bool, encodin
         session.commit()
         analyze(session, demand_import.BULK_TABLES)
     _list_bad(report)
-    click.echo(f"{report.imported} demands imported from {file.name}")
+    click.echo(f"{report.imported} demands imported from {file.name} "
+               f"(import {report.import_id})")
+
+
+@demands_cli.command("imports")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def list_imports(limit: int) -> None:
+    """List the latest history imports: when, file, who ran it, rows read/imported/skipped."""
+    with current_app.config["SESSION_FACTORY"]() as session:
+        rows = demand_import.write.records(session, limit)
+    click.echo("id\timported at (Asia/Shanghai)\tfile\trun by\tread\timported\tskipped\tbulk")
+    for r in rows:
+        at = r["imported_at"].astimezone(workcal.TZ)
+        click.echo(f"{r['id']}\t{at:%Y-%m-%d %H:%M}\t{r['file_name']}\t{r['run_by']}\t"
+                   f"{r['rows_read']}\t{r['imported']}\t{r['skipped']}\t"
+                   f"{'yes' if r['bulk'] else 'no'}")
+
+
+def _login() -> str:
+    """The operating-system login running the command, or 'system' when there is none."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "system"
 
 
 def _list_bad(report: demand_import.ImportReport) -> None:
