@@ -47,7 +47,10 @@ def _reported_at(raw: object, now: datetime) -> datetime:
         raise Invalid({"time": "应为 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）"}) from None
     if at.tzinfo is None:
         raise Invalid({"time": "时间需带时区（include a UTC offset）"})
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
+        raise Invalid({"time": "时间超出范围（time out of range）"}) from None
 
 
 def check_position(body: object, now: datetime) -> tuple[float, float, str, float, datetime]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.errors import BadInput, NotFound
 from layers import taxonomy
 from layers.labels import state_label
-from layers.workcal import TZ
+from layers.workcal import EARLIEST, LATEST, TZ
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION = "qitaihe.gov.cn"
@@ -135,6 +135,9 @@ def _moment(args: Mapping[str, str], name: str) -> datetime | None:
     except ValueError:
         raise BadInput(f"参数 {name} 应为 W3C 时间，如 2026-11-01T00:00:00+08:00 "
                        f"(bad {name})", "bad_date") from None
+    if not EARLIEST <= value.date() <= LATEST:
+        raise BadInput(f"参数 {name} 应在 {EARLIEST} 到 {LATEST} 之间（{name} out of range）",
+                       "bad_date")
     return value if value.tzinfo else value.replace(tzinfo=TZ)
 
 

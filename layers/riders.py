@@ -184,9 +184,14 @@ def _activity_at(raw: object, now: datetime, errors: dict) -> datetime:
     if at is None or at.tzinfo is None:
         errors["at"] = "应为带时区的 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）"
         return now
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
+        errors["at"] = "时间超出范围（time out of range）"
+        return now
     if at > now:
         errors["at"] = "时间在未来（time is in the future）"
-    return at.astimezone(UTC)
+    return at
 
 
 def check_activity(body: object, now: datetime) -> tuple[str, int, str, datetime]:

@@ -49,11 +49,12 @@ def local_day(at: datetime) -> date:
 
 
 def parse_month(raw: object, now: datetime | None = None) -> date:
-    """Return the first day of month 'YYYY-MM' (the current local month when empty)."""
+    """Return the first day of month 'YYYY-MM' (years 2000–2100; the current local month when
+    empty)."""
     if raw in (None, ""):
         return local_day(now or datetime.now(UTC)).replace(day=1)
     found = _MONTH.match(str(raw))
-    if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 2000:
+    if not found or not 1 <= int(found[2]) <= 12 or not 2000 <= int(found[1]) <= 2100:
         raise BadInput(f"月份应为 YYYY-MM：{str(raw)[:20]!r}（bad month）", "bad_month")
     return date(int(found[1]), int(found[2]), 1)
 

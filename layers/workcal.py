@@ -14,6 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 TZ = ZoneInfo("Asia/Shanghai")
+# The dates a filter may name: outside them are typos, and at date.min/date.max a day's UTC
+# bounds overflow.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 WORK_START, WORK_END = time(8, 30), time(17, 30)
 
 IsWorking = Callable[[date], bool]

@@ -158,6 +158,8 @@ def test_board_index_groups_filters_and_sorts(client, make, session):
     assert r.status_code == 200 and f"/board/{d['grid_code'][:12]}" in r.get_data(as_text=True)
     assert client.get("/board?sort=nope").status_code == 400
     assert client.get("/board?from=2026-13-01").status_code == 400
+    assert client.get("/board?from=0001-01-01").status_code == 400  # UTC bound overflows
+    assert client.get("/board?to=9999-12-31").status_code == 400
     assert client.get("/board?street=12").status_code == 400
 
 

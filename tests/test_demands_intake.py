@@ -152,6 +152,17 @@ def test_malformed_json_and_non_object_bodies_are_refused(client):
     assert client.post("/api/v1/demands", json=[1, 2]).status_code == 422
 
 
+def test_multipart_part_without_a_name_is_ignored(client, session):
+    before = _count(session)
+    body = ('--x\r\nContent-Disposition: form-data\r\n\r\nhello\r\n'
+            '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\n暖气不热\r\n--x--\r\n')
+    r = client.post("/api/v1/demands", data=body.encode(),
+                    content_type="multipart/form-data; boundary=x")
+    assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"category",
+                                                                             "location"}
+    assert _count(session) == before
+
+
 def test_public_never_sees_personal_data_staff_see_masked_phone(client, staff):
     code = _post(client, reporter_name="李先生", reporter_phone="13912345678").get_json()["code"]
     public = client.get(f"/api/v1/demands/{code}").get_json()

@@ -157,6 +157,8 @@ def test_gcj02_position_is_converted_and_kept_in_history(session):
     ({"lon": 131.0, "lat": 45.77, "time": "2099-01-01T00:00:00+08:00"}, "time"),
     ({"lon": 131.0, "lat": 45.77, "time": "2020-01-01T00:00:00+08:00"}, "time"),
     ({"lon": 131.0, "lat": 45.77, "time": "yesterday"}, "time"),
+    ({"lon": 131.0, "lat": 45.77, "time": "0001-01-01T00:00:00+01:00"}, "time"),
+    ({"lon": 131.0, "lat": 45.77, "time": "9999-12-31T23:00:00-05:00"}, "time"),
     ({"lon": "x", "lat": 45.77}, "location"),
 ])
 def test_bad_positions_are_refused_and_nothing_is_written(session, body, field):

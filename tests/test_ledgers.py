@@ -169,6 +169,8 @@ def test_period_unknown_and_malformed_codes(client, staff, heating_demands):
     r = client.get("/ledgers/department/heating.csv?from=2026-11-02&to=2026-11-02")
     assert len(_csv(r)) == 3
     assert client.get("/ledgers/department/heating.csv?from=yesterday").status_code == 400
+    assert client.get("/ledgers/department/heating.csv?from=0001-01-01").status_code == 400
+    assert client.get("/ledgers/department/heating.xlsx?to=9999-12-31").status_code == 400
     assert client.get("/ledgers/department/nasa.xlsx").status_code == 404
     assert client.get("/ledgers/department/NASA!.xlsx").status_code == 404
     assert client.get("/ledgers/community/999999999999.csv").status_code == 404

@@ -328,7 +328,8 @@ def test_jurisdiction_is_ours_or_absent(server):
 
 
 @pytest.mark.parametrize("query", [{"status": "pending"}, {"start_date": "yesterday"},
-                                   {"start_date": "2026-11-02", "end_date": "2026-11-01"}])
+                                   {"start_date": "2026-11-02", "end_date": "2026-11-01"},
+                                   {"end_date": "0001-01-05"}, {"start_date": "9999-12-31"}])
 def test_bad_filters_are_400(server, query):
     r = requests.get(f"{server}/requests.json", params=query, timeout=10)
     assert r.status_code == 400 and r.json()[0]["code"] == 400

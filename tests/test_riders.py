@@ -234,6 +234,17 @@ def test_activities_are_recorded_by_staff_in_scope_not_by_the_rider(client, sess
         riders.record_activity(session, rider["id"], RESIDENT, {"kind": "help"})
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_activity_times_beyond_the_calendar_are_refused_and_nothing_is_written(
+        client, session, rider, area, staff, at):
+    url = f"/api/v1/riders/{rider['id']}/activities"
+    _, insider = staff("community_staff", area["community"])
+    r = client.post(url, headers=insider, json={"kind": "help", "at": at})
+    assert r.status_code == 422 and set(r.get_json()["error"]["fields"]) == {"at"}
+    assert session.execute(text("SELECT count(*) FROM rider_activities WHERE member_id = :m"),
+                           {"m": rider["id"]}).scalar_one() == 0
+
+
 def _csrf(client, path):
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)

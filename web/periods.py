@@ -7,6 +7,7 @@ from datetime import date
 
 from gis.errors import BadInput
 from layers.board import Period, local_period
+from layers.workcal import EARLIEST, LATEST
 
 
 def _date(args: Mapping[str, str], name: str) -> date | None:
@@ -14,9 +15,12 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     if raw is None:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise BadInput(f"参数 {name} 应为日期，如 2026-11-01", "bad_date") from None
+    if not EARLIEST <= value <= LATEST:
+        raise BadInput(f"参数 {name} 应在 {EARLIEST} 到 {LATEST} 之间", "out_of_range")
+    return value
 
 
 def period_args(args: Mapping[str, str]) -> Period | None:

@@ -18,7 +18,8 @@ UPLOAD_LIMIT = MAX_PHOTOS * (MAX_BYTES + 1) + 2 * 1024 * 1024  # photos + the ot
 def request_body() -> object:
     """Return the body from JSON or a (multipart) form; Invalid when JSON is malformed.
 
-    A form body may be as large as MAX_PHOTOS photos allow; beyond that 413.
+    A form body may be as large as MAX_PHOTOS photos allow; beyond that 413. A multipart part
+    without a name (werkzeug's key None) is dropped: it names no field.
     """
     if request.is_json:
         body = request.get_json(silent=True)
@@ -26,7 +27,8 @@ def request_body() -> object:
             raise Invalid({"body": "JSON 无法解析（malformed JSON）"})
         return body
     request.max_content_length = UPLOAD_LIMIT  # before the form is parsed
-    return {k: v for k, v in request.form.to_dict().items() if k != "csrf_token"}
+    return {k: v for k, v in request.form.to_dict().items()
+            if k is not None and k != "csrf_token"}
 
 
 def photo_bytes() -> list[bytes]:
