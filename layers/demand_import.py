@@ -41,7 +41,8 @@ BULK_TABLES = ("demands",)
 
 @dataclass
 class ImportReport:
-    """What an import did: rows read, imported, and the bad rows ('line N: reason')."""
+    """What an import did: rows read, its record's id, imported, and the bad rows ('line N:
+    reason')."""
 
     rows: int
     import_id: int | None = None

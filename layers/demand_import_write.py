@@ -51,19 +51,14 @@ class Source:
     file_name: str
     run_by: str = "system"
 
-    @property
-    def note(self) -> str:
-        """The note shown as the import entry of each demand's history."""
-        return f"导入自 {self.file_name}"
-
 
 def open_record(session: Session, source: Source, now: datetime, bulk: bool) -> int:
     """Insert the import's record (its counts filled in by close_record); return its id."""
     return session.execute(
-        text("INSERT INTO demand_imports (file_name, note, run_by, imported_at, bulk) "
-             "VALUES (:f, :n, :r, :at, :b) RETURNING id"),
-        {"f": source.file_name[:255], "n": source.note, "r": source.run_by[:100], "at": now,
-         "b": bulk}).scalar_one()
+        text("INSERT INTO demand_imports (file_name, run_by, imported_at, bulk) "
+             "VALUES (:f, :r, :at, :b) RETURNING id"),
+        {"f": source.file_name[:255], "r": source.run_by[:100], "at": now, "b": bulk}
+    ).scalar_one()
 
 
 def close_record(session: Session, import_id: int, rows: int, imported: int,

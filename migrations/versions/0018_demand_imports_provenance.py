@@ -27,7 +27,6 @@ def upgrade() -> None:
         "demand_imports",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("file_name", sa.String(255), nullable=False),
-        sa.Column("note", sa.Text, nullable=False),
         sa.Column("run_by", sa.String(100), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
@@ -48,8 +47,8 @@ def downgrade() -> None:
         "INSERT INTO demand_events (demand_id, action, from_state, to_state, actor_role, at, "
         "note, payload) SELECT d.id, 'import', NULL, coalesce((SELECT e.from_state FROM "
         "demand_events e WHERE e.demand_id = d.id ORDER BY e.id LIMIT 1), d.state), 'system', "
-        "i.imported_at, i.note, jsonb_build_object('line', d.import_line) FROM demands d "
-        "JOIN demand_imports i ON i.id = d.import_id ORDER BY d.id")
+        "i.imported_at, '导入自 ' || i.file_name, jsonb_build_object('line', d.import_line) "
+        "FROM demands d JOIN demand_imports i ON i.id = d.import_id ORDER BY d.id")
     op.drop_constraint("ck_demands_import_line", "demands")
     op.drop_column("demands", "import_line")
     op.drop_column("demands", "import_id")
