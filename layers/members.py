@@ -12,6 +12,7 @@ from gis.checks import parse_crs, parse_lonlat, parse_number
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Invalid, NotFound
 from gis.srid import STORAGE
+from layers import workcal
 
 KINDS: dict[str, str] = {
     "grid_leader": "网格长",
@@ -42,15 +43,9 @@ def _reported_at(raw: object, now: datetime) -> datetime:
     if raw in (None, ""):
         return now
     try:
-        at = datetime.fromisoformat(str(raw))
-    except ValueError:
-        raise Invalid({"time": "应为 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）"}) from None
-    if at.tzinfo is None:
-        raise Invalid({"time": "时间需带时区（include a UTC offset）"})
-    try:
-        return at.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
-        raise Invalid({"time": "时间超出范围（time out of range）"}) from None
+        return workcal.aware_utc(raw)
+    except ValueError as err:
+        raise Invalid({"time": str(err)}) from None
 
 
 def check_position(body: object, now: datetime) -> tuple[float, float, str, float, datetime]:

@@ -178,16 +178,9 @@ def _activity_at(raw: object, now: datetime, errors: dict) -> datetime:
     if raw in (None, ""):
         return now
     try:
-        at = datetime.fromisoformat(str(raw))
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        errors["at"] = "应为带时区的 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）"
-        return now
-    try:
-        at = at.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
-        errors["at"] = "时间超出范围（time out of range）"
+        at = workcal.aware_utc(raw)
+    except ValueError as err:
+        errors["at"] = str(err)
         return now
     if at > now:
         errors["at"] = "时间在未来（time is in the future）"

@@ -7,7 +7,7 @@ calendar_days table says otherwise (调休 working Saturdays, public holidays).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -18,6 +18,20 @@ TZ = ZoneInfo("Asia/Shanghai")
 # bounds overflow.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 WORK_START, WORK_END = time(8, 30), time(17, 30)
+
+
+def aware_utc(raw: object) -> datetime:
+    """Return an ISO 8601 time with a UTC offset, in UTC; ValueError (the reason) otherwise."""
+    try:
+        at = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise ValueError("应为 ISO 8601 时间（e.g. 2026-11-27T09:30:00+08:00）") from None
+    if at.tzinfo is None:
+        raise ValueError("时间需带时区（include a UTC offset）")
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
+        raise ValueError("时间超出范围（time out of range）") from None
 
 IsWorking = Callable[[date], bool]
 
