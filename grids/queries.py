@@ -115,3 +115,12 @@ def district_outlines_from_grids(session: Session) -> dict:
         for r in rows
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def city_extent(session: Session) -> tuple[float, float, float, float] | None:
+    """Return the current grids' lon/lat bounds (minlon, minlat, maxlon, maxlat); None
+    without grids."""
+    row = session.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+        "(SELECT ST_Extent(geom) AS e FROM grids WHERE valid_to IS NULL) AS x")).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])

@@ -18,7 +18,8 @@ SOURCES: dict[str, str] = {
     "supervision_line": "监督直通车",
     "other": "其他",
 }
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+PHONE_PATTERN = r"^\+?[0-9][0-9 \-]{4,19}$"  # the OpenAPI document states it too
+_PHONE = re.compile(PHONE_PATTERN)
 _LIMITS = {"title": 200, "description": 5000, "address": 300, "reporter_name": 50}
 
 

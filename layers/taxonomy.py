@@ -83,6 +83,13 @@ def list_categories(session: Session) -> list[dict]:
     return [dict(r) for r in rows.mappings()]
 
 
+def small_class_codes(session: Session) -> tuple[str, ...]:
+    """Return the codes of the active small classes (what a new demand may use), in order."""
+    return tuple(session.execute(text(
+        "SELECT code FROM categories WHERE parent_code IS NOT NULL AND active "
+        "ORDER BY code")).scalars())
+
+
 def list_departments(session: Session) -> list[dict]:
     """Return the departments by code."""
     rows = session.execute(text("SELECT code, name, short_name, active FROM departments "

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from sqlalchemy import text
 
@@ -174,3 +175,84 @@ def test_a_photo_that_is_not_an_image_is_refused(client):
     data = {**VALID_DEMAND, "photos": (io.BytesIO(b"not an image"), "x.jpg")}
     resp = client.post("/api/v1/demands", data=data, content_type="multipart/form-data")
     _assert_refused(resp, "photo")
+
+
+def _served_document(client) -> dict:
+    resp = client.get("/api/openapi.json")
+    assert resp.status_code == 200
+    return resp.get_json()
+
+
+def _body_schema(doc: dict, path: str) -> dict:
+    return doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
+def test_the_document_states_the_citys_extent_and_its_active_small_classes(client, session):
+    schema = _body_schema(_served_document(client), "/api/v1/demands")
+    small = session.execute(text("SELECT code FROM categories WHERE parent_code IS NOT NULL "
+                                 "AND active ORDER BY code")).scalars().all()
+    assert schema["properties"]["category"]["enum"] == small
+    x0, y0, x1, y1 = session.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) "
+        "AS e FROM grids WHERE valid_to IS NULL) AS x")).one()
+    lon, lat = schema["properties"]["lon"], schema["properties"]["lat"]
+    for low, high, bounds in ((x0, x1, lon), (y0, y1, lat)):
+        assert bounds["minimum"] < low and bounds["maximum"] > high
+        assert low - bounds["minimum"] < 0.07 and bounds["maximum"] - high < 0.07
+    session.execute(text("UPDATE categories SET active = false WHERE code = :c"), {"c": small[0]})
+    again = _body_schema(_served_document(client), "/api/v1/demands")
+    assert again["properties"]["category"]["enum"] == small[1:]
+
+
+DEMAND_BODIES = [
+    ({}, "a valid demand"),
+    ({"title": "   "}, "a blank title"),
+    ({"title": ""}, "an empty title"),
+    ({"category": "9999"}, "an unknown category"),
+    ({"category": "01"}, "a big class"),
+    ({"lon": 0.5, "lat": 0.5}, "a point far outside the city"),
+    ({"lon": None, "lat": None}, "no point and no grid"),
+    ({"lon": None, "lat": None, "grid_code": "GRID"}, "a current grid instead of a point"),
+    ({"reporter_phone": "call me"}, "a phone that is not a number"),
+    ({"reporter_phone": "138 1234 5678"}, "a phone with spaces"),
+    ({"source": "hotline", "crs": "gcj02"}, "a hotline report in GCJ-02"),
+]
+
+
+@pytest.mark.parametrize(("change", "what"), DEMAND_BODIES, ids=[w for _, w in DEMAND_BODIES])
+def test_the_demand_schema_and_the_server_agree(client, session, change, what):
+    schema = _body_schema(_served_document(client), "/api/v1/demands")
+    grid = session.execute(text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code "
+                                "LIMIT 1")).scalar_one()
+    body = {k: v for k, v in {**VALID_DEMAND, **change}.items() if v is not None}
+    body = {k: grid if v == "GRID" else v for k, v in body.items()}
+    allowed = OAS30Validator(schema).is_valid(body)
+    resp = client.post("/api/v1/demands", json=body)
+    assert allowed == (resp.status_code == 201), (what, allowed, resp.get_data()[:200])
+
+
+def test_the_position_schema_and_the_server_agree(client, world):
+    values, headers, _, _ = world
+    doc = _served_document(client)
+    path = "/api/v1/members/{member_id}/positions"
+    validator = OAS30Validator(_body_schema(doc, path))
+    url = path.replace("{member_id}", values["member_id"])
+    point = {"lon": VALID_DEMAND["lon"], "lat": VALID_DEMAND["lat"]}
+    minute = iter(range(10, 60))
+    for change, allowed in (({"accuracy": 500}, False), ({"accuracy": 0}, False),
+                            ({"lon": 0.5, "lat": 0.5}, False), ({"accuracy": 12.5}, True)):
+        body = {**point, **change, "time": f"2026-11-27T08:{next(minute)}:00+08:00"}
+        assert validator.is_valid(body) == allowed, body
+        resp = client.post(url, json=body, headers=headers)
+        assert (resp.status_code == 201) == allowed, (body, resp.get_data()[:200])
+
+
+def test_the_on_duty_bbox_schema_and_the_server_agree(client, world):
+    op = _served_document(client)["paths"]["/api/v1/members/on-duty"]["get"]
+    schema = next(p["schema"] for p in op["parameters"] if p["name"] == "bbox")
+    for raw, allowed in (("130.5,45.5,131.5,46", True), (" 130.5, 45.5 ,131.5,46", True),
+                         ("130.5,45.5,131.5", False), ("a,b,c,d", False), ("1,2,3,4,5", False)):
+        assert OAS30Validator(schema).is_valid(raw) == allowed, raw
+        resp = client.get("/api/v1/members/on-duty", query_string={"bbox": raw},
+                          headers=world[1])
+        assert (resp.status_code == 200) == allowed, (raw, resp.get_data()[:200])

@@ -6,9 +6,15 @@ tests/test_openapi.py.
 
 from __future__ import annotations
 
-from functools import cache
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
+
+from grids.queries import city_extent
+from layers.taxonomy import small_class_codes
+from web.db import get_session
 
 bp = Blueprint("openapi", __name__)
 
@@ -16,6 +22,7 @@ CRS = {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84",
        "description": "坐标系 coordinate system of lon/lat (Amap/WeChat: gcj02, Baidu: bd09)"}
 LON = {"type": "number", "minimum": -180, "maximum": 180, "description": "经度 longitude"}
 LAT = {"type": "number", "minimum": -90, "maximum": 90, "description": "纬度 latitude"}
+CITY_PAD = 0.05  # degrees around the grids' extent: GCJ-02/BD-09 input is up to ≈ 0.013° off
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
 ERROR = {
     "type": "object", "required": ["error"],
@@ -39,6 +46,30 @@ ERRORS = {
     "413": "内容过大 body too large",
     "422": "字段有误 body failed validation; `fields` says what is wrong",
 }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the document states from the data: the current grids' lon/lat extent and the
+    active small classes (None and (): unknown, the schemas stay general)."""
+
+    extent: tuple[float, float, float, float] | None = None
+    small_classes: tuple[str, ...] = ()
+
+
+def city_point(facts: Facts) -> tuple[dict, dict]:
+    """Return the lon and lat schemas of a point that must lie inside the city: the grids'
+    extent padded by CITY_PAD, rounded outward to 0.01°."""
+    if facts.extent is None:
+        return LON, LAT
+    x0, y0, x1, y1 = facts.extent
+    note = "; 须在七台河市内 inside the city (422 location outside its grids)"
+
+    def bounded(schema: dict, low: float, high: float) -> dict:
+        return {**schema, "minimum": math.floor((low - CITY_PAD) * 100) / 100,
+                "maximum": math.ceil((high + CITY_PAD) * 100) / 100,
+                "description": schema["description"] + note}
+    return bounded(LON, x0, x1), bounded(LAT, y0, y1)
 
 
 def q(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -110,12 +141,12 @@ def _components() -> dict:
     }
 
 
-@cache
-def document() -> dict:
-    """Return the OpenAPI 3.0 document (paths from web.openapi_paths)."""
+@lru_cache(maxsize=8)
+def document(facts: Facts = Facts()) -> dict:
+    """Return the OpenAPI 3.0 document (paths from web.openapi_paths) stating `facts`."""
     from web.openapi_paths import paths
 
-    table = paths()
+    table = paths(facts)
     for path, methods in table.items():
         for method, operation in methods.items():
             if not operation["operationId"]:
@@ -134,5 +165,6 @@ def document() -> dict:
 
 @bp.get("/api/openapi.json")
 def openapi_json() -> Response:
-    """The OpenAPI 3 document of the JSON API."""
-    return jsonify(document())
+    """The OpenAPI 3 document of the JSON API, with the city's extent and small classes."""
+    session = get_session()
+    return jsonify(document(Facts(city_extent(session), small_class_codes(session))))

@@ -5,8 +5,10 @@ Add an entry here with every new /api/v1 route (tests/test_openapi.py checks).
 
 from __future__ import annotations
 
+from layers.demand_input import PHONE_PATTERN
+from layers.members import MAX_ACCURACY_M
 from layers.stations import SERVICES
-from web.openapi import CRS, LAT, LON, json_body, obj, op, path_param, q
+from web.openapi import CRS, LAT, LON, Facts, city_point, json_body, obj, op, path_param, q
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 GEOJSON = "application/geo+json"
@@ -16,7 +18,9 @@ HIERARCHY = (
     q("community", {"type": "string", "pattern": "^[0-9]{12}$"}, "社区代码 community code"),
     q("grid", {"type": "string", "pattern": "^[0-9]{15}$"}, "网格代码 grid code"),
 )
-BBOX = q("bbox", STR, "minlon,minlat,maxlon,maxlat (WGS84)")
+NUMBER = r"\s*[-+]?[0-9]+(\.[0-9]*)?\s*"
+BBOX_TEXT = {"type": "string", "pattern": f"^{NUMBER}(,{NUMBER}){{3}}$"}
+BBOX = q("bbox", BBOX_TEXT, "minlon,minlat,maxlon,maxlat (WGS84)")
 MONTH = q("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
           "月份 YYYY-MM (default: this month, Asia/Shanghai)")
 STATES = ["received", "dispatched", "signed", "resolved", "verified", "closed", "merged"]
@@ -30,18 +34,32 @@ POINT = obj({"lon": LON, "lat": LAT, "crs": CRS}, ("lon", "lat"))
 PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "format": "binary"},
           "description": "照片 JPEG/PNG/WebP photos"}
 
-NEW_DEMAND = obj({
-    "title": {"type": "string", "maxLength": 200}, "description": {"type": "string",
-                                                                   "maxLength": 5000},
-    "category": {"type": "string", "description": "小类代码 small class code, e.g. 1001"},
-    "source": {"type": "string", "enum": SOURCES, "default": "other"},
-    "lon": LON, "lat": LAT, "crs": CRS,
-    "grid_code": {"type": "string", "pattern": "^[0-9]{15}$",
-                  "description": "instead of lon/lat"},
-    "address": {"type": "string", "maxLength": 300},
-    "reporter_name": {"type": "string", "maxLength": 50},
-    "reporter_phone": {"type": "string", "maxLength": 20},
-}, ("title", "category"))
+
+
+def _new_demand(facts: Facts) -> dict:
+    """Return a new demand's body: a point inside the city or a grid code, an active small
+    class, a title that is not blank."""
+    lon, lat = city_point(facts)
+    category = {"type": "string", "description": "小类代码 active small class code, e.g. 1001"}
+    if facts.small_classes:
+        category["enum"] = list(facts.small_classes)
+    schema = obj({
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
+                  "description": "标题 (not blank)"},
+        "description": {"type": "string", "maxLength": 5000},
+        "category": category,
+        "source": {"type": "string", "enum": SOURCES, "default": "other"},
+        "lon": lon, "lat": lat, "crs": CRS,
+        "grid_code": {"type": "string", "pattern": "^[0-9]{15}$",
+                      "description": "instead of lon/lat: a current grid"},
+        "address": {"type": "string", "maxLength": 300},
+        "reporter_name": {"type": "string", "maxLength": 50},
+        "reporter_phone": {"type": "string", "pattern": PHONE_PATTERN},
+    }, ("title", "category"))
+    schema["anyOf"] = [{"required": ["lon", "lat"]}, {"required": ["grid_code"]}]
+    return schema
+
+
 TRANSITION = obj({
     "action": {"type": "string", "enum": ACTIONS},
     "note": {"type": "string", "maxLength": 2000},
@@ -58,8 +76,9 @@ def _with_photos(schema: dict) -> dict:
     return {**schema, "properties": {**schema["properties"], "photos": PHOTOS}}
 
 
-def _demands() -> dict:
+def _demands(facts: Facts) -> dict:
     tag = "demands 诉求"
+    new = _new_demand(facts)
     listing = (q("state", {"type": "string", "enum": STATES}, "状态 state"), *HIERARCHY,
                q("category", STR, "小类代码 category code"),
                q("source", {"type": "string", "enum": SOURCES}, "来源 source"), BBOX,
@@ -74,7 +93,7 @@ def _demands() -> dict:
     return {
         "/api/v1/demands": {
             "post": op("Take in a demand 制单 (anyone)", tag=tag, ok="201", errors="400 409 413",
-                       params=(key,), body=json_body(NEW_DEMAND, _with_photos(NEW_DEMAND), True)),
+                       params=(key,), body=json_body(new, _with_photos(new), True)),
             "get": op("Demands as GeoJSON, filtered and paged", tag=tag, params=listing,
                       ok_type=GEOJSON),
         },
@@ -125,11 +144,14 @@ def _grids() -> dict:
     }
 
 
-def _members() -> dict:
+def _members(facts: Facts) -> dict:
     tag = "members 成员"
-    position = obj({"lon": LON, "lat": LAT, "crs": CRS,
-                    "accuracy": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+    lon, lat = city_point(facts)
+    position = obj({"lon": lon, "lat": lat, "crs": CRS,
+                    "accuracy": {"type": "number", "exclusiveMinimum": True, "minimum": 0,
+                                 "maximum": MAX_ACCURACY_M, "description": "定位精度 (m)"},
                     "time": {"type": "string", "format": "date-time"}}, ("lon", "lat"))
+    point = obj({"lon": lon, "lat": lat, "crs": CRS}, ("lon", "lat"))
     return {
         "/api/v1/members/{member_id}/positions": {"post": op(
             "Record a member's position", tag=tag, auth=True, ok="201", params=(MEMBER,),
@@ -139,10 +161,10 @@ def _members() -> dict:
             body=json_body(obj({"on_duty": BOOL}, ("on_duty",))))},
         "/api/v1/members/{member_id}/check-in": {"post": op(
             "Check a professional member in for today", tag=tag, auth=True, ok="201",
-            params=(MEMBER,), errors="404 409", body=json_body(POINT))},
+            params=(MEMBER,), errors="404 409", body=json_body(point))},
         "/api/v1/members/{member_id}/check-out": {"post": op(
             "Check a professional member out for today", tag=tag, auth=True, params=(MEMBER,),
-            errors="404 409", body=json_body(POINT))},
+            errors="404 409", body=json_body(point))},
         "/api/v1/members/{member_id}/login": {"put": op(
             "Link a staff login to a member, or unlink it", tag=tag, auth=True,
             params=(MEMBER,), errors="404 409", description=(
@@ -154,7 +176,7 @@ def _members() -> dict:
         "/api/v1/members/on-duty": {"get": op(
             "On-duty members inside a bounding box (the member map's markers)", tag=tag,
             auth=True, params=(
-                q("bbox", STR, "minlon,minlat,maxlon,maxlat (WGS84)", True),
+                q("bbox", BBOX_TEXT, "minlon,minlat,maxlon,maxlat (WGS84)", True),
                 q("limit", {"type": "integer", "minimum": 1, "maximum": 20000},
                   "at most this many (default 5000)")),
             description=(
@@ -207,13 +229,14 @@ def _riders() -> dict:
     }
 
 
-def _stations() -> dict:
+def _stations(facts: Facts) -> dict:
     tag = "stations 红色驿站"
+    lon, lat = city_point(facts)
     services = {"type": "string", "enum": list(SERVICES)}
     return {"/api/v1/stations": {"get": op(
         "Nearest 红色驿站 to a point, or all active stations", tag=tag, errors="400 422",
-        params=(q("lon", LON, "经度 (with lat: nearest stations)"),
-                q("lat", LAT, "纬度 (with lon: nearest stations)"), q("crs", CRS, "坐标系"),
+        params=(q("lon", lon, "经度 (with lat: nearest stations)"),
+                q("lat", lat, "纬度 (with lon: nearest stations)"), q("crs", CRS, "坐标系"),
                 q("limit", {"type": "integer", "minimum": 1, "maximum": 50},
                   "how many nearest (default 5)"),
                 q("service", services, "只要提供此服务的 only those with this service"),
@@ -229,6 +252,6 @@ def _stations() -> dict:
             "GeoJSON FeatureCollection with total, page, per_page."))}}
 
 
-def paths() -> dict:
-    """Return the OpenAPI paths object of every /api/v1 route."""
-    return {**_grids(), **_demands(), **_members(), **_riders(), **_stations()}
+def paths(facts: Facts) -> dict:
+    """Return the OpenAPI paths object of every /api/v1 route, stating `facts`."""
+    return {**_grids(), **_demands(facts), **_members(facts), **_riders(), **_stations(facts)}
