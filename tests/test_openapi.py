@@ -247,12 +247,33 @@ def test_the_position_schema_and_the_server_agree(client, world):
         assert (resp.status_code == 201) == allowed, (body, resp.get_data()[:200])
 
 
+def _form_array(raw: str) -> list[float] | str:
+    """Return a style=form, explode=false parameter as the numbers it lists (else as given)."""
+    try:
+        return [float(part) for part in raw.split(",")]
+    except ValueError:
+        return raw
+
+
 def test_the_on_duty_bbox_schema_and_the_server_agree(client, world):
     op = _served_document(client)["paths"]["/api/v1/members/on-duty"]["get"]
-    schema = next(p["schema"] for p in op["parameters"] if p["name"] == "bbox")
+    bbox = next(p for p in op["parameters"] if p["name"] == "bbox")
+    assert (bbox["style"], bbox["explode"], bbox["required"]) == ("form", False, True)
     for raw, allowed in (("130.5,45.5,131.5,46", True), (" 130.5, 45.5 ,131.5,46", True),
-                         ("130.5,45.5,131.5", False), ("a,b,c,d", False), ("1,2,3,4,5", False)):
-        assert OAS30Validator(schema).is_valid(raw) == allowed, raw
+                         ("130.5,45.5,131.5", False), ("a,b,c,d", False), ("1,2,3,4,5", False),
+                         ("200,45,201,46", False)):
+        assert OAS30Validator(bbox["schema"]).is_valid(_form_array(raw)) == allowed, raw
         resp = client.get("/api/v1/members/on-duty", query_string={"bbox": raw},
                           headers=world[1])
         assert (resp.status_code == 200) == allowed, (raw, resp.get_data()[:200])
+
+
+def test_the_idempotency_key_schema_and_the_server_agree(client):
+    op = _served_document(client)["paths"]["/api/v1/demands"]["post"]
+    schema = next(p for p in op["parameters"] if p["name"] == "Idempotency-Key")["schema"]
+    for key, allowed in (("retry-7f3a", True), ("a b", True), ("x" * 101, False),
+                         ("\x7f", False)):
+        assert OAS30Validator(schema).is_valid(key) == allowed, key
+        resp = client.post("/api/v1/demands", json=VALID_DEMAND,
+                           headers={"Idempotency-Key": key})
+        assert (resp.status_code == 201) == allowed, (key, resp.get_data()[:200])

@@ -18,9 +18,11 @@ HIERARCHY = (
     q("community", {"type": "string", "pattern": "^[0-9]{12}$"}, "社区代码 community code"),
     q("grid", {"type": "string", "pattern": "^[0-9]{15}$"}, "网格代码 grid code"),
 )
-NUMBER = r"\s*[-+]?[0-9]+(\.[0-9]*)?\s*"
-BBOX_TEXT = {"type": "string", "pattern": f"^{NUMBER}(,{NUMBER}){{3}}$"}
-BBOX = q("bbox", BBOX_TEXT, "minlon,minlat,maxlon,maxlat (WGS84)")
+BBOX_NUMBERS = {"type": "array", "minItems": 4, "maxItems": 4,
+             "items": {"type": "number", "minimum": -180, "maximum": 180}}
+BBOX = {**q("bbox", BBOX_NUMBERS, "minlon,minlat,maxlon,maxlat (WGS84; lat within ±90, "
+                                "min below max, each number ≤ 20 characters)"),
+        "style": "form", "explode": False}
 MONTH = q("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
           "月份 YYYY-MM (default: this month, Asia/Shanghai)")
 STATES = ["received", "dispatched", "signed", "resolved", "verified", "closed", "merged"]
@@ -88,7 +90,8 @@ def _demands(facts: Facts) -> dict:
                q("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "page"),
                q("per_page", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"))
     key = {"name": "Idempotency-Key", "in": "header", "required": False,
-           "schema": {"type": "string", "maxLength": 100},
+           "schema": {"type": "string", "minLength": 1, "maxLength": 100,
+                      "pattern": "^[!-~]([ -~]*[!-~])?$"},
            "description": "重试安全 a retry returns the first answer"}
     return {
         "/api/v1/demands": {
@@ -176,7 +179,7 @@ def _members(facts: Facts) -> dict:
         "/api/v1/members/on-duty": {"get": op(
             "On-duty members inside a bounding box (the member map's markers)", tag=tag,
             auth=True, params=(
-                q("bbox", BBOX_TEXT, "minlon,minlat,maxlon,maxlat (WGS84)", True),
+                {**BBOX, "required": True},
                 q("limit", {"type": "integer", "minimum": 1, "maximum": 20000},
                   "at most this many (default 5000)")),
             description=(
