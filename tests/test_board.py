@@ -163,6 +163,16 @@ def test_board_index_groups_filters_and_sorts(client, make, session):
     assert client.get("/board?street=12").status_code == 400
 
 
+@pytest.mark.parametrize("query", ["_method=POST", "endpoint=x", "_external=1", "_anchor=x",
+                                   "_scheme=javascript", "values=1"])
+def test_board_index_sort_links_ignore_other_parameters(client, query):
+    r = client.get(f"/board?{query}&from=2026-11-01")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'href="/board?from=2026-11-01&amp;sort=on_time"' in html
+    assert query.split("=")[0] not in html
+
+
 def _overdue_and_fresh(session, make):
     now = datetime.now(UTC)
     late = make("1001", now - timedelta(days=3))

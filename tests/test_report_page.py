@@ -138,6 +138,24 @@ def test_follow_page_refuses_a_wrong_or_missing_token(client):
     assert client.get("/report/follow/QTH-20000101-0001?token=x").status_code == 404
 
 
+def _page_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def test_pages_answer_a_nul_in_the_path_with_a_chinese_page(client, staff):
+    user, _ = staff("admin")
+    r = client.post("/login", data={"name": user.name, "password": "secret-pass-123",
+                                    "csrf_token": _page_token(client, "/login")})
+    assert r.status_code == 302
+    token = _page_token(client, "/board")
+    answers = [client.get("/report/follow/a%00b?token=x"), client.get("/staff/demands/a%00b"),
+               client.post("/board/claim/a%00b", data={"csrf_token": token})]
+    for r in answers:
+        assert r.status_code == 400 and r.mimetype == "text/html"
+        assert "不能含有空字符" in r.get_data(as_text=True)
+
+
 def test_follow_page_escapes_event_notes(client, session, staff):
     d = _report(client, category="1401").get_json()
     user, disp = staff("dispatcher")

@@ -321,6 +321,16 @@ def test_login_never_redirects_off_site(session, csrf_app):
     assert r.status_code == 302 and "evil" not in r.headers["Location"]
 
 
+@pytest.mark.parametrize("target", ["/_test/staff\r\nX-Evil: 1", "/\nX: 1", "/\x00", "/\x7f"])
+def test_login_with_a_control_character_in_next_goes_home(session, csrf_app, target):
+    _user(session)
+    client = csrf_app.test_client()
+    data = {"name": "zhangsan", "password": PASSWORD, "next": target}
+    r = client.post("/login", data={**data, "csrf_token": _csrf(client)})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert "X-Evil" not in r.headers
+
+
 def test_session_api_post_needs_csrf_but_anonymous_api_post_does_not(session, csrf_app):
     _user(session)
     client = csrf_app.test_client()

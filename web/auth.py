@@ -174,10 +174,11 @@ def require_scope(code: str | None) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return `target` when it is a local path, else the home page (no open redirects)."""
+    """Return `target` when it is a printable local path, else the home page (no open
+    redirects; a Location header cannot hold control characters)."""
     parts = urlsplit(target or "")
     if target and target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        if "\\" not in target:
+        if "\\" not in target and target.isprintable():
             return target
     return url_for("pages.index")
 

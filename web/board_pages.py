@@ -19,6 +19,9 @@ from web.periods import period_args
 bp = Blueprint("board", __name__)
 PER_PAGE = 20
 SORTS = {"on_time": "on_time_rate", "satisfaction": "satisfaction_rate", "received": "received"}
+# The parameters /board reads; only these go back into its sort links (url_for would take
+# others such as _method or endpoint as its own arguments and fail).
+INDEX_ARGS = ("grid", "community", "street", "district", "from", "to", "sort")
 
 
 @bp.app_template_filter("rate_percent")
@@ -56,7 +59,7 @@ def index():
     return render_template(
         "board/index.html", groups=None if sort else board.by_street(rows),
         rows=_sorted(rows, sort) if sort else rows, total=board.totals(rows), sort=sort,
-        args=request.args)
+        args={k: v for k, v in request.args.items() if k in INDEX_ARGS})
 
 
 @bp.get("/board/<code>")

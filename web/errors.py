@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
     for exc_type, status in STATUS.items():
 
         def _domain(exc, status=status):
+            if not _is_api():
+                return error_page(status, str(exc))
             extra = {k: getattr(exc, k) for k in ("fields", "allowed") if hasattr(exc, k)}
             return _json_error(status, exc.code, str(exc), **extra)
 
