@@ -10,6 +10,25 @@ from gis.errors import BadInput
 from gis.srid import LAT_RANGE, LON_RANGE
 
 _WHOLE = re.compile(r"[0-9]{1,18}")
+# What user text may not hold: control characters other than tab, newline and carriage return
+# (NUL included), and the bidirectional embeddings, overrides and isolates that make text read
+# otherwise than it is written (Trojan Source). One pattern for Python's re and Arrow's RE2
+# (pandas), so the characters stand as themselves: RE2 reads no \u escapes.
+UNSAFE_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0x202A, 0x202E),
+                 (0x2066, 0x2069))
+UNSAFE_TEXT = "[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in UNSAFE_RANGES) + "]"
+_UNSAFE = re.compile(UNSAFE_TEXT)
+
+
+def unsafe_text(value: str) -> str | None:
+    """Return why `value` may not be stored as user text (naming its first control or
+    direction-override character), or None when it may."""
+    found = _UNSAFE.search(value)
+    if found is None:
+        return None
+    char = ord(found.group())
+    what = "空字符（NUL）" if char == 0 else f"控制字符 U+{char:04X}（control character）"
+    return f"不能含有{what}"
 
 
 def is_whole(raw: object) -> bool:

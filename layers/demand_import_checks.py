@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.checks import UNSAFE_TEXT
 from gis.coords import to_wgs84
 from grids.locate import GridIndex
 from layers.demand_input import SOURCES
@@ -62,7 +63,8 @@ def _texts(frame: pd.DataFrame, problems: Problems) -> None:
     for name, limit in LIMITS.items():
         col = frame[name]
         problems.add(col.str.len() > limit, f"{name} 最多 {limit} 个字符（too long）")
-        problems.add(col.str.contains("\x00", regex=False), f"{name} 含有空字符（NUL）")
+        problems.add(col.str.contains(UNSAFE_TEXT, regex=True),
+                     f"{name} 含有控制字符（control character）")
     problems.add(frame["title"] == "", "title 必填（required）")
     phone = frame["reporter_phone"]
     problems.add((phone != "") & ~phone.str.match(_PHONE),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gis.checks import parse_crs, parse_number
+from gis.checks import parse_crs, parse_number, unsafe_text
 from gis.errors import BadInput, Invalid
 from grids.hierarchy import level_of
 
@@ -52,6 +52,8 @@ def _text(body: dict, name: str, errors: dict, required: bool = False) -> str:
     value = value.strip()
     if required and not value:
         errors[name] = "必填（required）"
+    if problem := unsafe_text(value):
+        errors[name] = problem
     if len(value) > _LIMITS.get(name, 100):
         errors[name] = f"最多 {_LIMITS.get(name, 100)} 个字符"
     return value

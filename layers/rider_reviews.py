@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.checks import unsafe_text
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from layers import riders
 from layers.actors import Actor
@@ -31,6 +32,8 @@ def _text(body: dict, name: str, limit: int, errors: dict, required: bool = True
     if not isinstance(value, str) or len(value.strip()) > limit:
         errors[name] = f"应为不超过 {limit} 字的文本"
         return ""
+    if problem := unsafe_text(value):
+        errors[name] = problem
     return value.strip()
 
 
@@ -102,6 +105,8 @@ def decide_review(session: Session, request_id: int, actor: Actor, approve: bool
         raise Forbidden("只有社区工作人员、督导或管理员可以审核差评消消乐申请")
     if not isinstance(note, str) or len(note) > 500:
         raise Invalid({"note": "备注应为不超过 500 字的文本"})
+    if problem := unsafe_text(note):
+        raise Invalid({"note": f"备注{problem}"})
     row = session.execute(text("SELECT state, community_code FROM review_requests "
                                "WHERE id = :i FOR UPDATE"),
                           {"i": min(request_id, riders.MAX_ID)}).first()

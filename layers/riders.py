@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.checks import unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from layers import audit, demand_queries, demands, events, transitions, workcal
 from layers.actors import RESIDENT, Actor
@@ -202,6 +203,8 @@ def check_activity(body: object, now: datetime) -> tuple[str, int, str, datetime
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > 500:
         errors["note"] = "备注应为不超过 500 字的文本"
+    elif problem := unsafe_text(note):
+        errors["note"] = f"备注{problem}"
     at = _activity_at(body.get("at"), now, errors)
     if errors:
         raise Invalid(errors)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import is_whole, parse_crs, parse_number
+from gis.checks import is_whole, parse_crs, parse_number, unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
@@ -76,13 +76,14 @@ def may_edit(actor: Actor, grid_code: str | None) -> bool:
 
 
 def _text(name: str, raw: object, errors: dict, required: bool = False) -> str:
-    """Return `raw` stripped; a field error when not text, with NUL, empty or too long."""
+    """Return `raw` stripped; a field error when not text, with a control character, empty
+    or too long."""
     label, limit = LABELS[name], LIMITS[name]
     value = raw.strip() if isinstance(raw, str) else ""
     if raw is not None and not isinstance(raw, str):
         errors[name] = f"{label}应为文字"
-    elif "\x00" in value:
-        errors[name] = f"{label}不能含有空字符（NUL）"
+    elif problem := unsafe_text(value):
+        errors[name] = f"{label}{problem}"
     elif required and not value:
         errors[name] = f"请填写{label}"
     elif len(value) > limit:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import parse_crs, parse_lonlat
+from gis.checks import parse_crs, parse_lonlat, unsafe_text
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from layers import demands, events, workcal
@@ -137,6 +137,8 @@ def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > 2000:
         raise Invalid({"note": "应为不超过 2000 字的文本"})
+    if problem := unsafe_text(note):
+        raise Invalid({"note": problem})
     return RULES[action], body, note.strip()
 
 

@@ -132,3 +132,11 @@ def test_unknown_demand_is_a_chinese_404_page(logged_in):
 
 def test_nav_shows_the_form_link_to_staff(logged_in):
     assert 'href="/staff/demands/new"' in logged_in.get("/map").get_data(as_text=True)
+
+
+def test_a_control_character_in_the_title_is_shown_on_the_form_not_stripped(logged_in,
+                                                                            session):
+    before = _count(session)
+    r = _submit(logged_in, title="ctl\x01t")
+    assert r.status_code == 422 and "U+0001" in r.get_data(as_text=True)
+    assert _count(session) == before

@@ -286,6 +286,8 @@ def test_deactivate_hides_the_station_from_the_public_and_keeps_it(client, sessi
     ({"services": ["rest", "massage"]}, "未知服务项目"),
     ({"name": "驿站\x00"}, "不能含有空字符"),
     ({"address": "\x00"}, "不能含有空字符"),
+    ({"name": "驿站\u202e"}, "驿站名称不能含有控制字符 U+202E"),
+    ({"opening_hours": "9:00\x7f"}, "控制字符 U+007F"),
     ({"kind": "red_station\x00"}, "未知驿站类型"),
     ({"services": ["rest\x00"]}, "未知服务项目"),
     ({"lon": "131\x00"}, "不是数字"),
