@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,7 +22,6 @@ ACTIVITY_KINDS = {"help": "随手帮", "leaflets": "随口宣"}
 MAX_ACTIVITY_COUNT = {"help": 50, "leaflets": 20000}
 STAFF_VIEWERS = frozenset({"dispatcher", "community_staff", "supervisor", "leader", "admin"})
 RECORDERS = frozenset({"grid_worker", "community_staff", "supervisor", "admin"})
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_ID = 2**31 - 1  # members.id is an int4: larger ids cannot exist
 
 
@@ -33,12 +31,10 @@ def month_bounds(month: str | None, now: datetime | None = None) -> tuple[str, d
     if not month:
         local = (now or datetime.now(UTC)).astimezone(workcal.TZ)
         month = f"{local.year:04d}-{local.month:02d}"
-    m = _MONTH.match(str(month))
-    if m is None or not 1 <= int(m[2]) <= 12 or not 2000 <= int(m[1]) <= 2100:
+    first = workcal.month_start(month)
+    if first is None:
         raise BadInput("参数 month 应为 YYYY-MM，如 2026-11", "bad_month")
-    y, mo = int(m[1]), int(m[2])
-    first = date(y, mo, 1)
-    after = date(y + mo // 12, mo % 12 + 1, 1)
+    after = workcal.next_month(first)
     start = datetime.combine(first, datetime.min.time(), workcal.TZ).astimezone(UTC)
     end = datetime.combine(after, datetime.min.time(), workcal.TZ).astimezone(UTC)
     return month, start, end

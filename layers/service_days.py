@@ -8,7 +8,6 @@ their responsible grids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -24,7 +23,6 @@ from grids import locate
 from layers import members, workcal
 
 MIN_DAYS = 5
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _POINT = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
 _FIELDS = ("id, member_id, day, community_code, check_in_at, ST_X(check_in) AS in_lon, "
            "ST_Y(check_in) AS in_lat, check_out_at, ST_X(check_out) AS out_lon, "
@@ -53,14 +51,10 @@ def parse_month(raw: object, now: datetime | None = None) -> date:
     empty)."""
     if raw in (None, ""):
         return local_day(now or datetime.now(UTC)).replace(day=1)
-    found = _MONTH.match(str(raw))
-    if not found or not 1 <= int(found[2]) <= 12 or not 2000 <= int(found[1]) <= 2100:
+    first = workcal.month_start(raw)
+    if first is None:
         raise BadInput(f"月份应为 YYYY-MM：{str(raw)[:20]!r}（bad month）", "bad_month")
-    return date(int(found[1]), int(found[2]), 1)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return first
 
 
 def _checked_point(lon: object, lat: object, crs: object) -> tuple[float, float]:
@@ -222,7 +216,7 @@ def shortfall(session: Session, month: date, department: str | None = None,
     """
     today = local_day(now or datetime.now(UTC))
     rows = session.execute(_SHORTFALL, {
-        "start": month, "end": _next_month(month), "today": today, "dep": department or None,
+        "start": month, "end": workcal.next_month(month), "today": today, "dep": department or None,
         "within": community or None, "only_short": only_short}).mappings()
     return [{**dict(r), "shortfall": max(0, MIN_DAYS - r["days"])} for r in rows]
 

@@ -6,6 +6,7 @@ calendar_days table says otherwise (调休 working Saturdays, public holidays).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,23 @@ TZ = ZoneInfo("Asia/Shanghai")
 # bounds overflow.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 WORK_START, WORK_END = time(8, 30), time(17, 30)
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits: \d also takes '٢' and '２'
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the months a report or ledger may name
+
+
+def month_start(raw: object) -> date | None:
+    """Return the first day of month 'YYYY-MM' (ASCII digits, years FIRST_YEAR–LAST_YEAR),
+    or None when `raw` is not such a month."""
+    found = _MONTH.fullmatch(str(raw))
+    if not found or not 1 <= int(found[2]) <= 12 or \
+            not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
+        return None
+    return date(int(found[1]), int(found[2]), 1)
+
+
+def next_month(first: date) -> date:
+    """Return the first day of the month after `first`'s."""
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
 def aware_utc(raw: object) -> datetime:

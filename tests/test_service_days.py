@@ -149,7 +149,8 @@ def test_shortfall_lists_who_served_fewer_than_five_days_this_month(session):
     assert {r["member_id"]: r["shortfall"] for r in everyone} == {done: 0, short: 3}
 
 
-@pytest.mark.parametrize("raw", ["2026-13", "2026/11", "nov", "1999-01", "9999-12"])
+@pytest.mark.parametrize("raw", ["2026-13", "2026/11", "nov", "1999-01", "9999-12",
+                                 "2026-11\n", "٢٠٢٦-١١", "２０２６-１１"])
 def test_bad_months_are_refused(raw):
     with pytest.raises(BadInput):
         service_days.parse_month(raw)
