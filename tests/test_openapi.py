@@ -216,6 +216,9 @@ DEMAND_BODIES = [
     ({"reporter_phone": "call me"}, "a phone that is not a number"),
     ({"reporter_phone": "138 1234 5678"}, "a phone with spaces"),
     ({"source": "hotline", "crs": "gcj02"}, "a hotline report in GCJ-02"),
+    ({"title": "ctl\x01t"}, "a control character in the title"),
+    ({"address": "\u202e路口"}, "a direction override in the address"),
+    ({"description": "一楼\n二楼\t漏水"}, "line breaks and tabs in the description"),
 ]
 
 

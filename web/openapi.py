@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
 
+from gis.checks import UNSAFE_RANGES
 from grids.queries import city_extent
 from layers.taxonomy import small_class_codes
 from web.db import get_session
@@ -70,6 +71,22 @@ def city_point(facts: Facts) -> tuple[dict, dict]:
                 "maximum": math.ceil((high + CITY_PAD) * 100) / 100,
                 "description": schema["description"] + note}
     return bounded(LON, x0, x1), bounded(LAT, y0, y1)
+
+
+SAFE_TEXT = "[^" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in UNSAFE_RANGES) + "]*"
+NOT_BLANK = r"(?=[\s\S]*\S)"
+
+
+def user_text(max_length: int, not_blank: bool = False, description: str = "") -> dict:
+    """Return the schema of user text: at most `max_length` characters and none that
+    gis.checks.unsafe_text refuses (ECMA and Python regex alike); `not_blank`: one visible."""
+    out = {"type": "string", "maxLength": max_length,
+           "pattern": f"^{NOT_BLANK if not_blank else ''}{SAFE_TEXT}$"}
+    if not_blank:
+        out["minLength"] = 1
+    if description:
+        out["description"] = description
+    return out
 
 
 def q(name: str, schema: dict, description: str, required: bool = False) -> dict:

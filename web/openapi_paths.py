@@ -8,7 +8,19 @@ from __future__ import annotations
 from layers.demand_input import PHONE_PATTERN
 from layers.members import MAX_ACCURACY_M
 from layers.stations import SERVICES
-from web.openapi import CRS, LAT, LON, Facts, city_point, json_body, obj, op, path_param, q
+from web.openapi import (
+    CRS,
+    LAT,
+    LON,
+    Facts,
+    city_point,
+    json_body,
+    obj,
+    op,
+    path_param,
+    q,
+    user_text,
+)
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 GEOJSON = "application/geo+json"
@@ -46,16 +58,15 @@ def _new_demand(facts: Facts) -> dict:
     if facts.small_classes:
         category["enum"] = list(facts.small_classes)
     schema = obj({
-        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
-                  "description": "标题 (not blank)"},
-        "description": {"type": "string", "maxLength": 5000},
+        "title": user_text(200, not_blank=True, description="标题 (not blank)"),
+        "description": user_text(5000),
         "category": category,
         "source": {"type": "string", "enum": SOURCES, "default": "other"},
         "lon": lon, "lat": lat, "crs": CRS,
         "grid_code": {"type": "string", "pattern": "^[0-9]{15}$",
                       "description": "instead of lon/lat: a current grid"},
-        "address": {"type": "string", "maxLength": 300},
-        "reporter_name": {"type": "string", "maxLength": 50},
+        "address": user_text(300),
+        "reporter_name": user_text(50),
         "reporter_phone": {"type": "string", "pattern": PHONE_PATTERN},
     }, ("title", "category"))
     schema["anyOf"] = [{"required": ["lon", "lat"]}, {"required": ["grid_code"]}]
@@ -64,7 +75,7 @@ def _new_demand(facts: Facts) -> dict:
 
 TRANSITION = obj({
     "action": {"type": "string", "enum": ACTIONS},
-    "note": {"type": "string", "maxLength": 2000},
+    "note": user_text(2000),
     "location": POINT,
     "to": {"type": "object", "description": '派单对象 dispatch target: {"member": id}, '
            '{"department": code}, {"user": id} or {"community": code}'},
@@ -196,12 +207,10 @@ def _members(facts: Facts) -> dict:
 def _riders() -> dict:
     tag = "riders 流动网格员"
     activity = obj({"kind": {"type": "string", "enum": ["help", "leaflets"]},
-                    "count": {"type": "integer", "minimum": 1}, "note": {"type": "string",
-                                                                         "maxLength": 500},
+                    "count": {"type": "integer", "minimum": 1}, "note": user_text(500),
                     "at": {"type": "string", "format": "date-time"}}, ("kind",))
-    review = obj({"platform": {"type": "string", "maxLength": 30},
-                  "order_ref": {"type": "string", "maxLength": 60},
-                  "reason": {"type": "string", "maxLength": 1000},
+    review = obj({"platform": user_text(30), "order_ref": user_text(60, not_blank=True),
+                  "reason": user_text(1000, not_blank=True),
                   "community_code": {"type": "string", "pattern": "^[0-9]{12}$"}},
                  ("order_ref", "reason"))
     return {
@@ -228,7 +237,7 @@ def _riders() -> dict:
         "/api/v1/review-requests/{request_id}/decision": {"post": op(
             "Approve or decline a pending request", tag=tag, auth=True, errors="404 409",
             params=(path_param("request_id", True),),
-            body=json_body(obj({"approve": BOOL, "note": STR}, ("approve",))))},
+            body=json_body(obj({"approve": BOOL, "note": user_text(500)}, ("approve",))))},
     }
 
 
