@@ -36,10 +36,13 @@ from bench.common import (  # noqa: E402
 from gis import settings  # noqa: E402
 from gis.db import make_engine  # noqa: E402
 from grids.locate import GridIndex  # noqa: E402
-from layers import candidates, demands, demo_people, users  # noqa: E402
-from layers.actors import for_user  # noqa: E402
-from layers.demand_input import DemandInput  # noqa: E402
-from layers.rules import Rules  # noqa: E402
+from layers.access import users
+from layers.access.actors import for_user  # noqa: E402
+from layers.demands import store as demands
+from layers.demands.dispatch import candidates
+from layers.demands.fields import DemandInput  # noqa: E402
+from layers.demands.rules import Rules  # noqa: E402
+from layers.demo import people as demo_people
 
 CALLS = 2000
 MEMBERS = 20_000
@@ -95,7 +98,7 @@ SERVED = (2, 4)  # gunicorn workers × threads, as `make run` serves the app
 
 
 def function_latencies(session: Session, codes: list[str]) -> list[float]:
-    """Return per-call latencies (ms) of layers.candidates.candidates."""
+    """Return per-call latencies (ms) of layers.demands.dispatch.candidates.candidates."""
     out = []
     for code in codes:
         t = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Storage and every API stay WGS84 (EPSG:4326, lon/lat). When the tiles are GCJ-02 (Amap,
 Tencent) the overlays are shifted with gis.coords so they line up with the tiles: here for data
-a page embeds, in the browser by static/js/datum.js (the same formulas) for data it fetches.
+a page embeds, in the browser by static/js/lib/datum.js (the same formulas) for data it fetches.
 A point picked on such a map is sent back with crs=gcj02 and converted by the server.
 """
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis import migrate, settings
 from gis.db import make_engine
 from grids import demo
-from layers import taxonomy, users
+from layers.access import users
+from layers.demands import taxonomy
 from web import create_app
 
 TEST_URL = settings.load().test_database_url

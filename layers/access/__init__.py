@@ -1,0 +1,1 @@
+"""Who acts: actors, roles, staff logins and API tokens, the audit log."""

@@ -1,0 +1,1 @@
+"""The service list: intake, fields, store, duplicates, state machine, events, photos, taxonomy."""

@@ -1,0 +1,1 @@
+"""Dispatch: the rule, the dispatcher's queue, ranked candidates."""

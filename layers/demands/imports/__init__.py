@@ -1,0 +1,1 @@
+"""History imports from the hotline system: read, check, binary COPY."""

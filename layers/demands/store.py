@@ -1,0 +1,188 @@
+"""The service list (服务清单): taking in demands (制单) and reading them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from gis.coords import to_wgs84
+from gis.db import DriverStatement
+from gis.errors import Invalid, NotFound
+from gis.srid import STORAGE
+from layers import workcal
+from layers.access.actors import Actor
+from layers.demands import events, taxonomy
+from layers.demands.duplicates import ORIGINAL_SQL, original_params
+from layers.demands.fields import DemandInput
+from layers.demands.rules import DEFAULT_RULES, Rules
+
+OPEN_STATES = ("received", "dispatched", "signed", "resolved", "verified")
+
+
+_COUNT = ("INSERT INTO demand_counters (day, last) SELECT %(d)s, 1 FROM (SELECT set_config("
+          "'synchronous_commit', %(sync)s, true)) AS s ON CONFLICT (day) "
+          "DO UPDATE SET last = demand_counters.last + 1 RETURNING last")
+
+
+def _next_code(session: Session, now: datetime) -> str:
+    """Return the next readable code QTH-YYYYMMDD-NNNN for the local day of `now`.
+
+    On an engine the number is taken in one autocommitted statement on a pooled connection of
+    its own, so concurrent intakes do not queue on the day's counter row until each commits
+    (a rolled-back intake leaves a gap; the counter's commit is flushed with the demand's).
+    Bound to a connection (tests), it is taken in the session's transaction.
+    """
+    day = now.astimezone(workcal.TZ).date()
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        raw = bind.raw_connection()
+        try:
+            raw.driver_connection.autocommit = True
+            n = raw.driver_connection.execute(_COUNT, {"d": day, "sync": "off"}).fetchone()[0]
+        finally:
+            raw.driver_connection.autocommit = False
+            raw.close()
+    else:
+        n = session.connection().exec_driver_sql(_COUNT, {"d": day, "sync": "on"}).scalar_one()
+    return f"QTH-{day:%Y%m%d}-{n:04d}"
+
+
+_POINT = f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE})"
+
+# As grids.locate.find: on a shared boundary the lowest code wins.
+_GRID_AT = (f"SELECT id, code FROM grids WHERE valid_to IS NULL AND ST_Covers(geom, {_POINT}) "
+            "ORDER BY code LIMIT 1")
+
+# Everything a new demand at (lon, lat) needs, in one round trip: its category (NULLs when
+# unknown), its grid, the open demand it repeats, and the calendar's overrides.
+_CONTEXT = DriverStatement(text(
+    f"SELECT {taxonomy.COLUMNS}, grid_id, grid_code, original_id, original_code, "
+    "cal_days, cal_working FROM (SELECT 1) AS one "
+    "LEFT JOIN categories ON code = :cat "
+    f"LEFT JOIN LATERAL ({_GRID_AT}) AS g (grid_id, grid_code) ON true "
+    f"LEFT JOIN LATERAL ({ORIGINAL_SQL}) AS o (original_id, original_code) ON true "
+    "LEFT JOIN LATERAL (SELECT array_agg(day), array_agg(working) "
+    f"FROM ({workcal.OVERRIDES_SQL}) AS x) AS cal (cal_days, cal_working) ON true"))
+
+_GRID_POINT = text("SELECT ST_X(p), ST_Y(p), id, code FROM (SELECT id, code, "
+                   "ST_PointOnSurface(geom) AS p FROM grids WHERE code = :c "
+                   "AND valid_to IS NULL) AS g")
+
+
+def _location(session: Session, data: DemandInput) -> tuple[float, float, tuple | None]:
+    """Return the demand's point in WGS84 (as sent, or inside the named grid) and the named
+    grid's (id, code), if any."""
+    if not data.grid_code:
+        return *to_wgs84(data.lon, data.lat, data.crs), None
+    row = session.execute(_GRID_POINT, {"c": data.grid_code}).first()
+    if row is None:
+        raise Invalid({"grid_code": f"没有网格 {data.grid_code}"})
+    return row[0], row[1], (row[2], row[3])
+
+
+def _context(session: Session, data: DemandInput, now: datetime, rules: Rules) -> dict:
+    """Read the point, category, grid, original and calendar for a new demand; refuse an
+    unusable category (400) or a point outside every grid (422)."""
+    lon, lat, named_grid = _location(session, data)
+    ctx = _CONTEXT.rows(session, {
+        **original_params(str(data.category_code), lon, lat, now, rules),
+        **workcal.override_params(now.date())})[0]
+    found = None if ctx["code"] is None else {k: ctx[k] for k in taxonomy.COLUMN_NAMES}
+    ctx["category"] = taxonomy.usable_small_class(found, data.category_code)
+    if named_grid:
+        ctx["grid_id"], ctx["grid_code"] = named_grid
+    elif ctx["grid_id"] is None:
+        raise Invalid({"location": "位置不在任何网格内（outside every grid）"})
+    return {**ctx, "lon": lon, "lat": lat}
+
+
+def summary_select(source: str) -> str:
+    """Return the SELECT of a demand's summary from `source` (the table, or a CTE of its rows),
+    aliased d; callers add the WHERE."""
+    return (
+        "SELECT d.id, d.code, d.title, d.description, d.category_code, "
+        "c.name AS category_name, d.state, d.source, ST_X(d.geom) AS lon, "
+        "ST_Y(d.geom) AS lat, d.address, d.grid_code, d.assignee_department_code, "
+        "d.assignee_user_id, d.assignee_community_code, d.assignee_member_id, "
+        "o.code AS duplicate_of, d.created_at, d.deadline, d.sign_deadline, d.dispatched_at, "
+        "d.signed_at, d.resolved_at, d.verified_at, d.closed_at, d.overdue, "
+        "d.escalation_level, d.rating_solved, d.rating_satisfaction, d.reporter_name, "
+        "d.reporter_phone, "
+        "(SELECT count(*) FROM demands m WHERE m.duplicate_of = d.id) AS joined_residents "
+        f"FROM {source} d JOIN categories c ON c.code = d.category_code "
+        "LEFT JOIN demands o ON o.id = d.duplicate_of ")
+
+
+SUMMARY_SQL = summary_select("demands")
+
+# The demand, its 'create' event (and 'merge' when it repeats an open one), and its summary,
+# in one round trip.
+_INSERT = DriverStatement(text(
+    "WITH d AS (INSERT INTO demands (code, title, description, category_code, state, source, "
+    "geom, input_crs, input_lon, input_lat, address, grid_id, grid_code, reporter_name, "
+    "reporter_phone, reporter_member_id, follow_token_hash, duplicate_of, created_at, "
+    f"deadline) VALUES (:code, :title, :descr, :cat, :state, :source, {_POINT}, :crs, :ilon, "
+    ":ilat, :addr, :gid, :gcode, :rname, :rphone, :member, :token, :dup, :now, :due) "
+    f"RETURNING *), e AS (INSERT INTO demand_events ({events.COLUMNS}) "
+    "SELECT id, 'create', NULL, 'received', CAST(:uid AS integer), CAST(:role AS text), "
+    "CAST(:now AS timestamptz), '', '{}', NULL FROM d UNION ALL SELECT id, 'merge', "
+    "'received', 'merged', CAST(:uid AS integer), CAST(:role AS text), "
+    "CAST(:now AS timestamptz), '', "
+    "jsonb_build_object('original', CAST(:dup_code AS text)), NULL FROM d "
+    "WHERE duplicate_of IS NOT NULL) " + summary_select("d")))
+
+
+def create_demand(session: Session, data: DemandInput, actor: Actor, rules: Rules = DEFAULT_RULES,
+                  now: datetime | None = None) -> dict:
+    """Write a new demand with its grid, code, deadline and first event; return its summary.
+
+    A duplicate of an open demand nearby is stored as 'merged' into the original.
+    """
+    return insert_demand(session, data, actor, rules, now)[0]
+
+
+def insert_demand(session: Session, data: DemandInput, actor: Actor,
+                  rules: Rules = DEFAULT_RULES, now: datetime | None = None,
+                  reporter_member_id: int | None = None) -> tuple[dict, dict]:
+    """As create_demand (crediting a rider member as reporter, when given); return the
+    summary and the demand's category."""
+    now = now or datetime.now(UTC)
+    ctx = _context(session, data, now, rules)
+    cat = ctx["category"]
+    token = secrets.token_urlsafe(16)
+    is_working = workcal.rule_from(dict(zip(ctx["cal_days"] or (), ctx["cal_working"] or (),
+                                            strict=True)))
+    original = ctx["original_code"]
+    out = _INSERT.rows(session, {
+        "code": _next_code(session, now), "title": data.title, "descr": data.description,
+        "cat": cat["code"], "state": "merged" if original else "received",
+        "source": data.source, "lon": ctx["lon"], "lat": ctx["lat"], "crs": data.crs,
+        "ilon": data.lon, "ilat": data.lat, "addr": data.address, "gid": ctx["grid_id"],
+        "gcode": ctx["grid_code"], "rname": data.reporter_name, "rphone": data.reporter_phone,
+        "member": reporter_member_id, "token": hashlib.sha256(token.encode()).hexdigest(),
+        "dup": ctx["original_id"], "dup_code": original, "now": now,
+        "due": workcal.deadline(now, cat["limit_amount"], cat["limit_unit"], is_working),
+        "uid": actor.user_id, "role": actor.role})[0]
+    out["follow_token"] = token
+    if original:
+        out["joined"] = original
+    return out, cat
+
+
+def summary(session: Session, demand_id: int) -> dict:
+    """Return one demand as plain data (with personal fields; callers mask them)."""
+    row = session.execute(text(SUMMARY_SQL + "WHERE d.id = :id"), {"id": demand_id}).mappings()
+    return dict(row.one())
+
+
+def by_code(session: Session, code: str) -> dict:
+    """Return one demand by its readable code; NotFound when unknown."""
+    row = session.execute(text(SUMMARY_SQL + "WHERE d.code = :c"), {"c": code}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
+    return dict(row)
+

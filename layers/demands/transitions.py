@@ -1,0 +1,196 @@
+"""The demand state machine (派遣 → 处置 → 核查 → 结案 → 评价): who may do what, when."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import parse_crs, parse_lonlat, unsafe_text
+from gis.coords import to_wgs84
+from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from layers import workcal
+from layers.access.actors import Actor
+from layers.demands import events
+from layers.demands import store as demands
+from layers.demands.actions import ACTION_HANDLERS
+
+COORDINATORS = frozenset({"dispatcher", "community_staff", "supervisor", "admin"})
+RESIDENT_PROXIES = frozenset({"dispatcher", "admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which states an action starts from, where it leads (None: stays), who may take it."""
+
+    sources: frozenset[str]
+    target: str | None
+    who: str
+    note_required: bool = False
+
+
+def _r(sources: str, target: str | None, who: str, note: bool = False) -> Rule:
+    return Rule(frozenset(sources.split()), target, who, note)
+
+
+RULES: dict[str, Rule] = {
+    "dispatch": _r("received", "dispatched", "coordinator"),
+    "sign": _r("dispatched", "signed", "assignee"),
+    "return": _r("dispatched signed", "received", "assignee", note=True),
+    "resolve": _r("signed", "resolved", "assignee", note=True),
+    "verify": _r("resolved", "verified", "coordinator"),
+    "rework": _r("resolved verified", "signed", "coordinator", note=True),
+    "close": _r("verified", "closed", "coordinator"),
+    "rate": _r("closed", None, "resident"),
+    "reopen": _r("closed", "received", "resident", note=True),
+    "claim": _r("received dispatched", "signed", "claimer"),
+}
+
+
+def allowed_actions(state: str) -> list[str]:
+    """Return the actions that can start from `state`."""
+    return [a for a, r in RULES.items() if state in r.sources]
+
+
+def _is_assignee(actor: Actor, d: dict) -> bool:
+    if actor.role == "admin":
+        return True
+    if actor.role == "department_staff":
+        return d["assignee_department_code"] is not None and (
+            d["assignee_department_code"] == actor.department_code)
+    if d["assignee_user_id"] is not None:
+        return d["assignee_user_id"] == actor.user_id
+    return (d["assignee_community_code"] is not None
+            and actor.role in ("grid_worker", "community_staff") and actor.covers(d["grid_code"]))
+
+
+def _token_matches(d: dict, token: object) -> bool:
+    if not isinstance(token, str) or not d["follow_token_hash"]:
+        return False
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return hmac.compare_digest(digest, d["follow_token_hash"])
+
+
+def follow_token_matches(d: dict, token: object) -> bool:
+    """Return True when `token` is the follow token of demand row `d` (its follow_token_hash)."""
+    return _token_matches(d, token)
+
+
+ROLES_FOR = {
+    "coordinator": COORDINATORS,
+    "assignee": frozenset({"admin", "department_staff", "grid_worker", "community_staff"}),
+    "claimer": frozenset({"department_staff"}),
+}
+
+
+def check_role(rule: Rule, actor: Actor) -> None:
+    """Raise Unauthorized/Forbidden unless the actor's role may ever take this action."""
+    if rule.who == "resident":
+        return
+    if actor.user_id is not None and not actor.is_staff:  # a rider's own login
+        raise Forbidden("骑手（流动网格员）账号不能办理诉求，只能上报（riders only report）",
+                        "not_staff")
+    if not actor.is_staff:
+        raise Unauthorized("此操作需要工作人员登录（staff login required）")
+    if actor.role not in ROLES_FOR[rule.who]:
+        raise Forbidden(f"角色 {actor.role} 无权执行此操作（not allowed for this role）")
+
+
+def check_relation(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
+    """Raise Forbidden unless the actor stands in the right relation to this demand."""
+    if rule.who == "resident":
+        if _token_matches(d, body.get("follow_token")):
+            return
+        if actor.role in RESIDENT_PROXIES and actor.covers(d["grid_code"]):
+            return
+        raise Forbidden("需要该诉求的查询凭证（follow_token）", "bad_follow_token")
+    if rule.who == "coordinator":
+        ok = actor.covers(d["grid_code"])
+    elif rule.who == "assignee":
+        ok = _is_assignee(actor, d)
+    else:  # claimer
+        ok = actor.department_code is not None
+    if not ok:
+        raise Forbidden("该诉求不在您的职责或管辖范围内（not yours or outside your scope）")
+
+
+def lock(session: Session, code: str) -> dict:
+    """Return the demand row `code` locked FOR UPDATE; NotFound when unknown."""
+    row = session.execute(
+        text("SELECT id, code, state, grid_code, category_code, assignee_department_code, "
+             "assignee_user_id, assignee_community_code, assignee_member_id, "
+             "follow_token_hash, overdue, "
+             "closed_at, rating_satisfaction FROM demands WHERE code = :c FOR UPDATE"),
+        {"c": code}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
+    return dict(row)
+
+
+def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
+    if not isinstance(body, dict):
+        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
+    if not isinstance(action, str) or action not in RULES:
+        raise Invalid({"action": f"未知操作，可用：{', '.join(RULES)}"})
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise Invalid({"note": "应为不超过 2000 字的文本"})
+    if problem := unsafe_text(note):
+        raise Invalid({"note": problem})
+    return RULES[action], body, note.strip()
+
+
+def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
+          reopen_days: float = 7.0, now: datetime | None = None) -> dict:
+    """Take `action` on demand `code` as `actor`; return the demand after it.
+
+    Order of checks: the role (401/403), then the state under a row lock (409 listing the
+    allowed actions; of two conflicting transitions exactly one wins), then the actor's
+    relation to this demand (403).
+    """
+    rule, body, note = _checked_body(action, body)
+    now = now or datetime.now(UTC)
+    check_role(rule, actor)
+    d = lock(session, code)
+    if d["state"] not in rule.sources:
+        err = Conflict(f"状态为 {d['state']} 的诉求不能执行 {action}", "illegal_transition")
+        err.allowed = allowed_actions(d["state"])
+        raise err
+    check_relation(rule, actor, d, body)
+    if rule.note_required and not note:
+        raise Invalid({"note": "此操作需要填写说明（a note is required）"})
+    if action == "reopen" and d["closed_at"] + timedelta(days=reopen_days) < now:
+        raise Conflict(f"结案超过 {reopen_days:g} 天，不能重新打开", "reopen_window_passed")
+    return perform(session, d, action, actor, body, note, now)
+
+
+def perform(session: Session, d: dict, action: str, actor: Actor, body: dict, note: str,
+            now: datetime) -> dict:
+    """Carry out a checked action on the locked demand row `d`; return the demand after it."""
+    rule = RULES[action]
+    cal = workcal.day_rule(session, now.date())
+    changes, payload = ACTION_HANDLERS[action](session, d, actor, body, note, now, cal)
+    target = rule.target or d["state"]
+    sets = ", ".join(f"{k} = :{k}" for k in changes)
+    session.execute(text(f"UPDATE demands SET state = :state{', ' if sets else ''}{sets} "
+                         "WHERE id = :id"), {**changes, "state": target, "id": d["id"]})
+    lonlat = _actor_location(body)
+    events.append(session, d["id"], action, d["state"], target, actor, note, payload,
+                  at=now, lonlat=lonlat)
+    return demands.summary(session, d["id"])
+
+
+def _actor_location(body: dict) -> tuple[float, float] | None:
+    """Return the actor's WGS84 (lon, lat) sent with the action, if any."""
+    loc = body.get("location")
+    if loc is None:
+        return None
+    try:
+        lon, lat = parse_lonlat(loc.get("lon"), loc.get("lat"))
+        return to_wgs84(lon, lat, parse_crs(loc.get("crs")))
+    except (BadInput, AttributeError) as err:
+        raise Invalid({"location": str(err)}) from None

@@ -1,0 +1,1 @@
+"""The demo city's people, stations, service days, positions and demand backlog."""

@@ -1,0 +1,1 @@
+"""Grid members: positions, duty, logins, service days, the member map's data."""

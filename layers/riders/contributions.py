@@ -1,0 +1,256 @@
+"""Delivery riders (流动网格员, 四随): reports they file (随手拍), help (随手帮) and leaflets
+(随口宣) recorded by staff, monthly points, and the public follow view of a report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import unsafe_text
+from gis.errors import BadInput, Forbidden, Invalid, NotFound
+from layers import workcal
+from layers.access import audit
+from layers.access.actors import RESIDENT, Actor
+from layers.demands import events, transitions
+from layers.demands import queries as demand_queries
+from layers.demands import store as demands
+
+# Points: every weight in one place (per report, per verified report, per help, per leaflets).
+POINTS = {"filed": 1, "verified": 3, "help": 2, "leaflets": 1}
+LEAFLETS_PER_POINT = 100
+VERIFIED_THRESHOLD = 5  # verified reports (all time) a rider needs for 差评消消乐
+VERIFIED_STATES = ("verified", "closed")
+ACTIVITY_KINDS = {"help": "随手帮", "leaflets": "随口宣"}
+MAX_ACTIVITY_COUNT = {"help": 50, "leaflets": 20000}
+STAFF_VIEWERS = frozenset({"dispatcher", "community_staff", "supervisor", "leader", "admin"})
+RECORDERS = frozenset({"grid_worker", "community_staff", "supervisor", "admin"})
+MAX_ID = 2**31 - 1  # members.id is an int4: larger ids cannot exist
+
+
+def month_bounds(month: str | None, now: datetime | None = None) -> tuple[str, datetime, datetime]:
+    """Return ('YYYY-MM', start, end) of an Asia/Shanghai month as UTC instants (end exclusive);
+    the current local month when `month` is empty; BadInput when malformed."""
+    if not month:
+        local = (now or datetime.now(UTC)).astimezone(workcal.TZ)
+        month = f"{local.year:04d}-{local.month:02d}"
+    first = workcal.month_start(month)
+    if first is None:
+        raise BadInput("参数 month 应为 YYYY-MM，如 2026-11", "bad_month")
+    after = workcal.next_month(first)
+    start = datetime.combine(first, datetime.min.time(), workcal.TZ).astimezone(UTC)
+    end = datetime.combine(after, datetime.min.time(), workcal.TZ).astimezone(UTC)
+    return month, start, end
+
+
+def rider(session: Session, member_id: int) -> dict:
+    """Return a rider member (id, name, phone, platform, user_id, active, home_grid);
+    NotFound when unknown or not a rider."""
+    if not 0 < member_id <= MAX_ID:
+        raise NotFound(f"没有流动网格员 {member_id}（unknown rider）", "rider_not_found")
+    row = session.execute(
+        text("SELECT id, name, phone, platform, user_id, active, (SELECT min(grid_code) FROM "
+             "member_grids g WHERE g.member_id = m.id) AS home_grid FROM members m "
+             "WHERE id = :id AND kind = 'rider'"), {"id": member_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有流动网格员 {member_id}（unknown rider）", "rider_not_found")
+    return dict(row)
+
+
+def rider_of_user(session: Session, user_id: int | None) -> int | None:
+    """Return the id of the active rider member linked to login `user_id`, or None."""
+    if user_id is None:
+        return None
+    return session.execute(
+        text("SELECT id FROM members WHERE user_id = :u AND kind = 'rider' AND active"),
+        {"u": user_id}).scalar()
+
+
+def own_rider(session: Session, actor: Actor) -> int:
+    """Return the id of the active rider member the actor's login acts for; NotFound when the
+    login is linked to none (or nobody is logged in)."""
+    found = rider_of_user(session, actor.user_id)
+    if found is None:
+        raise NotFound("您的账号未关联流动网格员，请联系管理员关联（no rider linked to this "
+                       "login）", "no_own_rider")
+    return found
+
+
+def in_scope(session: Session, member_id: int, scope: str | None) -> bool:
+    """Return True when one of the rider's responsible grids lies in hierarchy `scope`
+    (None = the whole city)."""
+    if scope is None:
+        return True
+    return bool(session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM member_grids WHERE member_id = :m "
+             "AND grid_code LIKE :p)"), {"m": member_id, "p": scope + "%"}).scalar())
+
+
+def check_access(session: Session, actor: Actor, member_id: int,
+                 allowed: frozenset[str] = STAFF_VIEWERS, own: bool = True) -> dict:
+    """Return the rider when the actor is the rider's own login (if `own`) or has an
+    `allowed` role covering the rider's grids; Forbidden otherwise."""
+    found = rider(session, member_id)
+    if own and actor.user_id is not None and found["user_id"] == actor.user_id:
+        return found
+    if actor.role in allowed and in_scope(session, member_id, actor.scope):
+        return found
+    raise Forbidden("只能查看或登记本人或辖区内流动网格员的贡献（own or in scope only）")
+
+
+_LEDGER_SQL = """
+WITH r AS (
+  SELECT m.id AS member_id, m.name, m.phone, m.platform, m.active,
+         (SELECT min(grid_code) FROM member_grids g WHERE g.member_id = m.id) AS home_grid
+  FROM members m
+  WHERE m.kind = 'rider' AND (CAST(:member AS int) IS NULL OR m.id = :member)
+    AND (CAST(:scope AS text) IS NULL OR EXISTS (SELECT 1 FROM member_grids g
+         WHERE g.member_id = m.id AND g.grid_code LIKE CAST(:scope AS text) || '%'))
+), a AS (
+  SELECT member_id, sum(count) FILTER (WHERE kind = 'help') AS help,
+         sum(count) FILTER (WHERE kind = 'leaflets') AS leaflets
+  FROM rider_activities WHERE at >= :start AND at < :end
+    AND member_id IN (SELECT member_id FROM r) GROUP BY member_id
+)
+SELECT r.*, c.name AS community_name,
+  (SELECT count(*) FROM demands d WHERE d.reporter_member_id = r.member_id
+     AND d.state <> 'merged' AND d.created_at >= :start AND d.created_at < :end) AS filed,
+  (SELECT count(*) FROM demands d WHERE d.reporter_member_id = r.member_id
+     AND d.state IN ('verified', 'closed') AND d.verified_at >= :start
+     AND d.verified_at < :end) AS verified,
+  coalesce(a.help, 0) AS help, coalesce(a.leaflets, 0) AS leaflets
+FROM r LEFT JOIN a USING (member_id)
+LEFT JOIN communities c ON c.code = left(r.home_grid, 12)
+"""
+
+
+def points(row: dict) -> int:
+    """Return the points a month's counts earn (weights in POINTS, leaflets per 100)."""
+    return (POINTS["filed"] * row["filed"] + POINTS["verified"] * row["verified"]
+            + POINTS["help"] * row["help"]
+            + POINTS["leaflets"] * (row["leaflets"] // LEAFLETS_PER_POINT))
+
+
+def _ledger(session: Session, month: str | None, member_id: int | None,
+            scope: str | None) -> tuple[str, list[dict]]:
+    label, start, end = month_bounds(month)
+    rows = session.execute(text(_LEDGER_SQL), {"member": member_id, "scope": scope,
+                                               "start": start, "end": end}).mappings()
+    out = []
+    for r in rows:
+        row = {**r, "help": int(r["help"]), "leaflets": int(r["leaflets"])}
+        row["points"] = points(row)
+        out.append(row)
+    return label, out
+
+
+def contributions(session: Session, member_id: int, month: str | None = None) -> dict:
+    """Return one rider's month: reports filed and verified, help, leaflets, points, and the
+    verified reports of all time (for 差评消消乐); NotFound when not a rider."""
+    label, rows = _ledger(session, month, member_id, None) if 0 < member_id <= MAX_ID else ("", [])
+    if not rows:
+        raise NotFound(f"没有流动网格员 {member_id}（unknown rider）", "rider_not_found")
+    row = {k: v for k, v in rows[0].items() if k not in ("name", "phone")}
+    row.update(month=label, weights=dict(POINTS), leaflets_per_point=LEAFLETS_PER_POINT,
+               verified_total=verified_total(session, member_id),
+               review_threshold=VERIFIED_THRESHOLD)
+    return row
+
+
+def monthly_ledger(session: Session, month: str | None = None,
+                   scope: str | None = None) -> dict:
+    """Return {'month', 'riders': [...]} for the active riders whose grids lie in `scope`,
+    most points first (rows include name and phone: callers mask them)."""
+    label, rows = _ledger(session, month, None, scope)
+    rows = [r for r in rows if r.pop("active")]
+    rows.sort(key=lambda r: (-r["points"], -r["verified"], r["member_id"]))
+    return {"month": label, "riders": rows}
+
+
+def verified_total(session: Session, member_id: int) -> int:
+    """Return how many of the rider's reports ever reached verified or closed."""
+    return session.execute(
+        text("SELECT count(*) FROM demands WHERE reporter_member_id = :m "
+             "AND state IN ('verified', 'closed')"), {"m": member_id}).scalar_one()
+
+
+def _activity_at(raw: object, now: datetime, errors: dict) -> datetime:
+    if raw in (None, ""):
+        return now
+    try:
+        at = workcal.aware_utc(raw)
+    except ValueError as err:
+        errors["at"] = str(err)
+        return now
+    if at > now:
+        errors["at"] = "时间在未来（time is in the future）"
+    return at
+
+
+def check_activity(body: object, now: datetime) -> tuple[str, int, str, datetime]:
+    """Return (kind, count, note, time) of a help/leaflets record; Invalid lists bad fields."""
+    if not isinstance(body, dict):
+        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
+    errors: dict[str, str] = {}
+    kind = body.get("kind")
+    if not isinstance(kind, str) or kind not in ACTIVITY_KINDS:
+        errors["kind"] = "应为 help（随手帮）或 leaflets（随口宣）"
+    count = body.get("count", 1)
+    top = MAX_ACTIVITY_COUNT.get(str(kind), 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= top:
+        errors["count"] = f"应为 1–{top} 的整数"
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > 500:
+        errors["note"] = "备注应为不超过 500 字的文本"
+    elif problem := unsafe_text(note):
+        errors["note"] = f"备注{problem}"
+    at = _activity_at(body.get("at"), now, errors)
+    if errors:
+        raise Invalid(errors)
+    return str(kind), int(count), note.strip(), at
+
+
+def record_activity(session: Session, member_id: int, actor: Actor, body: object,
+                    now: datetime | None = None) -> dict:
+    """Record help given (随手帮) or leaflets handed out (随口宣) by a rider, as staff in scope
+    (never the rider's own login); return the stored row."""
+    if actor.role not in RECORDERS or actor.user_id is None:
+        raise Forbidden("随手帮、随口宣由网格员或社区工作人员登记（staff only）")
+    if rider(session, member_id)["user_id"] == actor.user_id:
+        raise Forbidden("不能为本人登记贡献（not for yourself）", "own_record")
+    check_access(session, actor, member_id, RECORDERS, own=False)
+    kind, count, note, at = check_activity(body, now or datetime.now(UTC))
+    row = session.execute(
+        text("INSERT INTO rider_activities (member_id, kind, count, note, at, recorded_by) "
+             "VALUES (:m, :k, :c, :n, :at, :u) RETURNING id, member_id, kind, count, note, at, "
+             "recorded_by, created_at"),
+        {"m": member_id, "k": kind, "c": count, "n": note, "at": at, "u": actor.user_id})
+    return dict(row.mappings().one())
+
+
+_PLACE_SQL = text(
+    "SELECT d.follow_token_hash, g.name AS grid_name, c.name AS community_name, "
+    "s.name AS street_name FROM demands d JOIN grids g ON g.id = d.grid_id "
+    "JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code "
+    "WHERE d.id = :i")
+
+
+def follow(session: Session, code: str, token: object) -> dict:
+    """Return a report for its reporter holding the follow token: state, grid and events,
+    with no personal data; NotFound when unknown, Forbidden when the token is wrong."""
+    row = demands.by_code(session, code)
+    place = session.execute(_PLACE_SQL, {"i": row["id"]}).mappings().one()
+    if not transitions.follow_token_matches(dict(place), token):
+        raise Forbidden("查询凭证不正确（wrong follow token）", "bad_follow_token")
+    out = demand_queries.present(row, RESIDENT)
+    out.update({k: v for k, v in place.items() if k != "follow_token_hash"})
+    out["events"] = [{k: e[k] for k in ("action", "from_state", "to_state", "at", "note")}
+                     for e in events.history(session, row["id"])]
+    return out
+
+
+def audit_phone_reads(session: Session, actor: Actor, subject: str) -> None:
+    """Log that `actor` read riders' unmasked phone numbers (subject: what was shown)."""
+    if actor.is_staff and actor.personal_data:
+        audit.record(session, actor, "read_personal_data", subject)

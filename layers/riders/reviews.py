@@ -1,0 +1,150 @@
+"""差评消消乐: a rider with enough verified reports asks the community to help negotiate a
+customer's bad review away; community staff, supervisors or admins in scope decide."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import unsafe_text
+from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
+from layers.access.actors import Actor
+from layers.riders import contributions as riders
+
+DECIDERS = frozenset({"community_staff", "supervisor", "admin"})
+STATES = {"pending": "待审核", "approved": "已同意", "declined": "未同意"}
+_COMMUNITY = re.compile(r"^[0-9]{12}$")
+_COLUMNS = ("r.id, r.member_id, r.platform, r.order_ref, r.reason, r.state, r.community_code, "
+            "c.name AS community_name, r.requested_by, r.decided_by, r.decided_at, r.note, "
+            "r.created_at")
+_FROM = " FROM review_requests r JOIN communities c ON c.code = r.community_code "
+
+
+def _text(body: dict, name: str, limit: int, errors: dict, required: bool = True) -> str:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "必填（required）"
+        return ""
+    if not isinstance(value, str) or len(value.strip()) > limit:
+        errors[name] = f"应为不超过 {limit} 字的文本"
+        return ""
+    if problem := unsafe_text(value):
+        errors[name] = problem
+    return value.strip()
+
+
+def check_request(body: object) -> dict:
+    """Return the checked fields (platform, order_ref, reason, community_code or None)."""
+    if not isinstance(body, dict):
+        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
+    errors: dict[str, str] = {}
+    out = {"platform": _text(body, "platform", 30, errors, required=False),
+           "order_ref": _text(body, "order_ref", 60, errors),
+           "reason": _text(body, "reason", 1000, errors),
+           "community_code": _text(body, "community_code", 12, errors, required=False) or None}
+    if out["community_code"] and not _COMMUNITY.match(out["community_code"]):
+        errors["community_code"] = "社区编码应为 12 位数字"
+    if errors:
+        raise Invalid(errors)
+    return out
+
+
+def _community(session: Session, found: dict, wanted: str | None) -> str:
+    """Return the community that decides: the one asked for, else the rider's home grid's."""
+    code = wanted or (found["home_grid"] or "")[:12] or None
+    if code is None:
+        raise Invalid({"community_code": "该骑手未分配网格，请指定社区编码（community required）"})
+    if session.execute(text("SELECT 1 FROM communities WHERE code = :c"), {"c": code}).first() \
+            is None:
+        raise Invalid({"community_code": f"没有社区 {code}"})
+    return code
+
+
+def request_review_removal(session: Session, member_id: int, actor: Actor, body: object,
+                           threshold: int = riders.VERIFIED_THRESHOLD) -> dict:
+    """File a 差评消消乐 request for a rider (their own login, or staff in scope); Conflict
+    below `threshold` verified reports or when the same order is already pending."""
+    found = riders.check_access(session, actor, member_id, DECIDERS)
+    fields = check_request(body)
+    verified = riders.verified_total(session, member_id)
+    if verified < threshold:
+        raise Conflict(f"经核实的随手拍线索 {verified} 条，满 {threshold} 条后才能申请差评消消乐"
+                       f"（needs {threshold} verified reports）", "not_enough_verified")
+    fields["platform"] = fields["platform"] or found["platform"] or "未知平台"
+    fields["community_code"] = _community(session, found, fields["community_code"])
+    row = session.execute(
+        text("INSERT INTO review_requests (member_id, platform, order_ref, reason, "
+             "community_code, requested_by) VALUES (:m, :platform, :order_ref, :reason, "
+             ":community_code, :u) ON CONFLICT DO NOTHING RETURNING id"),
+        {"m": member_id, "u": actor.user_id, **fields}).scalar()
+    if row is None:
+        raise Conflict("该订单的差评消消乐申请正在审核中（already pending）", "already_pending")
+    return review(session, row)
+
+
+def review(session: Session, request_id: int) -> dict:
+    """Return one request with its community's name; NotFound when unknown."""
+    if not 0 < request_id <= riders.MAX_ID:
+        raise NotFound(f"没有差评消消乐申请 {request_id}", "review_request_not_found")
+    row = session.execute(text(f"SELECT {_COLUMNS}{_FROM}WHERE r.id = :i"),
+                          {"i": request_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有差评消消乐申请 {request_id}", "review_request_not_found")
+    return dict(row)
+
+
+def decide_review(session: Session, request_id: int, actor: Actor, approve: bool,
+                  note: str = "", now: datetime | None = None) -> dict:
+    """Approve or decline a pending request as community staff, a supervisor or an admin whose
+    scope covers its community; Conflict when already decided. Return it after."""
+    if actor.role not in DECIDERS:
+        raise Forbidden("只有社区工作人员、督导或管理员可以审核差评消消乐申请")
+    if not isinstance(note, str) or len(note) > 500:
+        raise Invalid({"note": "备注应为不超过 500 字的文本"})
+    if problem := unsafe_text(note):
+        raise Invalid({"note": f"备注{problem}"})
+    row = session.execute(text("SELECT state, community_code FROM review_requests "
+                               "WHERE id = :i FOR UPDATE"),
+                          {"i": min(request_id, riders.MAX_ID)}).first()
+    if row is None:
+        raise NotFound(f"没有差评消消乐申请 {request_id}", "review_request_not_found")
+    if actor.scope is not None and not row[1].startswith(actor.scope):
+        raise Forbidden(f"{row[1]} 不在您的管辖范围内", "out_of_scope")
+    if row[0] != "pending":
+        raise Conflict(f"该申请已{STATES[row[0]]}，不能再次审核", "already_decided")
+    session.execute(
+        text("UPDATE review_requests SET state = :s, decided_by = :u, decided_at = :at, "
+             "note = :n WHERE id = :i"),
+        {"s": "approved" if approve else "declined", "u": actor.user_id,
+         "at": now or datetime.now(UTC), "n": note.strip(), "i": request_id})
+    return review(session, request_id)
+
+
+def list_reviews(session: Session, actor: Actor, state: str | None = None,
+                 member_id: int | None = None) -> list[dict]:
+    """Return requests newest first: staff viewers see their scope's communities, any other
+    login only its own rider's requests."""
+    if state is not None and state not in STATES:
+        raise BadInput(f"参数 state 应为：{', '.join(STATES)}", "bad_state")
+    where, params = ["TRUE"], {"state": state, "member": member_id}
+    if actor.role not in riders.STAFF_VIEWERS:
+        own = riders.rider_of_user(session, actor.user_id)
+        if own is None or (member_id is not None and member_id != own):
+            return []
+        params["member"] = own
+    elif actor.scope is not None:
+        where.append("r.community_code LIKE :scope")
+        params["scope"] = actor.scope[:12] + "%"
+    if params["member"] is not None:
+        where.append("r.member_id = :member")
+    if state is not None:
+        where.append("r.state = :state")
+    rows = session.execute(
+        text(f"SELECT {_COLUMNS}, m.name AS rider_name{_FROM}JOIN members m ON m.id = "
+             f"r.member_id WHERE {' AND '.join(where)} ORDER BY r.created_at DESC, r.id DESC "
+             "LIMIT 500"), params).mappings()
+    return [dict(r) for r in rows]

@@ -1,0 +1,294 @@
+"""Staff upkeep of the 红色驿站 and 暖蜂驿站·工会驿站 (table `stations`): the list within the
+viewer's scope, checking a station's fields, creating, updating and deactivating (never
+deleting: the row and its history stay). The grid comes from the point, never from the caller;
+every change is written to the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.checks import is_whole, parse_crs, parse_number, unsafe_text
+from gis.errors import BadInput, Forbidden, Invalid, NotFound
+from gis.srid import STORAGE
+from grids.locate import find
+from layers.access import audit, roles
+from layers.access.actors import Actor
+from layers.stations import store as stations
+
+EDITORS: frozenset[str] = frozenset({roles.ADMIN, roles.COMMUNITY_STAFF, roles.SUPERVISOR})
+"""Roles that may maintain stations, each within its scope (an admin without one: the city)."""
+LIMITS = {"name": 100, "address": 300, "opening_hours": 100}  # the columns' lengths
+LABELS = {"kind": "驿站类型", "name": "驿站名称", "address": "地址", "services": "服务项目",
+          "opening_hours": "开放时间", "location": "位置", "grid_code": "所在网格",
+          "active": "启用状态"}
+PER_PAGE = 100
+MAX_ID = 2**31 - 1  # stations.id is an int4
+ACTIVE_FILTER = {"": None, "1": True, "0": False}
+
+_SELECT = """
+SELECT s.id, s.kind, s.name, s.address, s.services, s.opening_hours, s.grid_code, s.active,
+       ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, g.name AS grid_name,
+       c.name AS community_name
+  FROM stations s
+  LEFT JOIN grids g ON g.code = s.grid_code AND g.valid_to IS NULL
+  LEFT JOIN communities c ON c.code = left(s.grid_code, 12)
+"""
+_POINT = f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE})"
+
+
+@dataclass(frozen=True)
+class StationInput:
+    """A station's checked fields; lon/lat in WGS84 (EPSG:4326), inside the city."""
+
+    kind: str
+    name: str
+    address: str
+    services: tuple[str, ...]
+    opening_hours: str
+    lon: float
+    lat: float
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StationFilter:
+    """The list's checked filters: kind (None = all), active (None = both), page."""
+
+    kind: str | None = None
+    active: bool | None = None
+    page: int = 1
+
+
+def check_editor(actor: Actor) -> None:
+    """Raise Forbidden unless the actor's role may maintain stations (EDITORS)."""
+    roles.check_actor(actor.role, actor.scope, sorted(EDITORS))
+
+
+def may_edit(actor: Actor, grid_code: str | None) -> bool:
+    """Return True when the actor is an editor whose scope holds `grid_code` (a station in no
+    grid: city-wide editors only)."""
+    if actor.role not in EDITORS or not actor.is_staff:
+        return False
+    return actor.scope is None or (grid_code is not None and actor.covers(grid_code))
+
+
+def _text(name: str, raw: object, errors: dict, required: bool = False) -> str:
+    """Return `raw` stripped; a field error when not text, with a control character, empty
+    or too long."""
+    label, limit = LABELS[name], LIMITS[name]
+    value = raw.strip() if isinstance(raw, str) else ""
+    if raw is not None and not isinstance(raw, str):
+        errors[name] = f"{label}应为文字"
+    elif problem := unsafe_text(value):
+        errors[name] = f"{label}{problem}"
+    elif required and not value:
+        errors[name] = f"请填写{label}"
+    elif len(value) > limit:
+        errors[name] = f"{label}最多 {limit} 个字（现为 {len(value)} 个）"
+    return value
+
+
+def _kind(raw: object, errors: dict) -> str:
+    if raw in stations.KINDS:
+        return str(raw)
+    known = "、".join(f"{v}（{k}）" for k, v in stations.KINDS.items())
+    errors["kind"] = ("请选择驿站类型" if not raw else
+                      f"未知驿站类型 {str(raw)[:20]!r}，可选：{known}")
+    return ""
+
+
+def _services(raw: object, errors: dict) -> tuple[str, ...]:
+    """Return the known services in page order; a field error naming an unknown one."""
+    given = [] if raw is None else list(raw) if isinstance(raw, list | tuple) else [raw]
+    unknown = [s for s in given if s not in stations.SERVICES]
+    if unknown:
+        errors["services"] = (f"未知服务项目 {str(unknown[0])[:20]!r}，可选："
+                              + "、".join(stations.SERVICES.values()))
+    return tuple(s for s in stations.SERVICES if s in given)
+
+
+def _number(name: str, label: str, raw: object, errors: dict) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        errors[name] = f"请填写{label}（{name}）"
+        return None
+    try:
+        return parse_number(name, raw)
+    except BadInput as err:
+        errors[name] = str(err)
+        return None
+
+
+def check_input(session: Session, raw: Mapping) -> StationInput:
+    """Return a station's checked fields (the point converted to WGS84 and inside the city);
+    Invalid naming every bad field (kind, name, address, services, opening_hours, lon, lat,
+    crs, location)."""
+    errors: dict[str, str] = {}
+    kind = _kind(raw.get("kind"), errors)
+    name = _text("name", raw.get("name"), errors, required=True)
+    address = _text("address", raw.get("address"), errors)
+    hours = _text("opening_hours", raw.get("opening_hours"), errors)
+    services = _services(raw.get("services"), errors)
+    lon = _number("lon", "经度", raw.get("lon"), errors)
+    lat = _number("lat", "纬度", raw.get("lat"), errors)
+    try:
+        crs = parse_crs(raw.get("crs"))
+    except BadInput as err:
+        errors["crs"], crs = str(err), None
+    if lon is not None and lat is not None and crs is not None:
+        try:
+            lon, lat = stations.point_in_city(session, lon, lat, crs)
+        except Invalid as err:
+            errors.update(err.fields)
+    if errors:
+        raise Invalid(errors)
+    return StationInput(kind, name, address, services, hours, lon, lat, bool(raw.get("active")))
+
+
+def parse_filter(args: Mapping[str, str]) -> StationFilter:
+    """Return the list's filters from ?kind=&active=&page=; BadInput for an unknown value."""
+    kind = args.get("kind") or None
+    if kind is not None and kind not in stations.KINDS:
+        raise BadInput(f"未知驿站类型 {kind[:20]!r}", "bad_kind")
+    if args.get("active", "") not in ACTIVE_FILTER:
+        raise BadInput("active 应为 1（启用）、0（已停用）或留空（全部）", "bad_active")
+    page = args.get("page", "1")
+    if not is_whole(page) or not 1 <= int(page) <= 100_000:
+        raise BadInput("page 应为 1–100000 的整数", "bad_page")
+    return StationFilter(kind, ACTIVE_FILTER[args.get("active", "")], int(page))
+
+
+def list_stations(session: Session, actor: Actor, f: StationFilter,
+                  per_page: int = PER_PAGE) -> tuple[list[dict], int]:
+    """Return (a page of the stations whose grid is in the staff actor's scope — all of them
+    for a city-wide one — active first, then by grid and id; how many match in all).
+    lon/lat WGS84."""
+    if not actor.is_staff:
+        raise Forbidden("只有工作人员可以查看驿站管理列表")
+    where, params = ["TRUE"], {}
+    if actor.scope is not None:
+        where.append("s.grid_code LIKE :prefix")
+        params["prefix"] = actor.scope + "%"
+    if f.kind is not None:
+        where.append("s.kind = :kind")
+        params["kind"] = f.kind
+    if f.active is not None:
+        where.append("s.active = :active")
+        params["active"] = f.active
+    cond = " AND ".join(where)
+    total = session.execute(text(f"SELECT count(*) FROM stations s WHERE {cond}"),
+                            params).scalar_one()
+    rows = session.execute(text(
+        f"{_SELECT} WHERE {cond} ORDER BY s.active DESC, s.grid_code NULLS LAST, s.id "
+        "LIMIT :limit OFFSET :offset"),
+        {**params, "limit": per_page, "offset": (f.page - 1) * per_page}).mappings()
+    return [_row(r, actor) for r in rows], total
+
+
+def _row(row: Mapping, actor: Actor) -> dict:
+    """Return a station row as plain data with labels and whether the actor may edit it."""
+    out = dict(row)
+    out["services"] = [s for s in stations.SERVICES if s in (row["services"] or ())]
+    out["kind_label"] = stations.KINDS.get(row["kind"], row["kind"])
+    out["service_labels"] = [stations.SERVICES[s] for s in out["services"]]
+    out["editable"] = may_edit(actor, row["grid_code"])
+    return out
+
+
+def editable(session: Session, actor: Actor, station_id: int, lock: bool = False) -> dict:
+    """Return one station that the actor may maintain (locked FOR UPDATE when `lock`);
+    Forbidden for other roles or a station outside the actor's scope, NotFound when unknown."""
+    check_editor(actor)
+    row = None
+    if 0 < station_id <= MAX_ID:
+        sql = f"{_SELECT} WHERE s.id = :id" + (" FOR UPDATE OF s" if lock else "")
+        row = session.execute(text(sql), {"id": station_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"没有驿站 {station_id}（unknown station）", "station_not_found")
+    if not may_edit(actor, row["grid_code"]):
+        raise Forbidden(f"驿站 {station_id}（{row['name']}）不在您的管辖范围内", "out_of_scope")
+    return _row(row, actor)
+
+
+def _grid_in_scope(session: Session, actor: Actor, data: StationInput) -> str | None:
+    """Return the grid code of the station's point (None: in a district outline but no grid);
+    Forbidden when the actor may not keep a station there."""
+    found = find(session, data.lon, data.lat)
+    grid = found.grid_code if found else None
+    if not may_edit(actor, grid):
+        where = f"所在网格 {grid}" if grid else "该位置不在任何网格内，"
+        raise Forbidden(f"{where}不在您的管辖范围（{actor.scope}）内，不能在此设立驿站",
+                        "out_of_scope")
+    return grid
+
+
+def _values(data: StationInput, grid: str | None) -> dict:
+    return {"kind": data.kind, "name": data.name, "address": data.address,
+            "services": list(data.services), "opening_hours": data.opening_hours,
+            "grid_code": grid, "lon": data.lon, "lat": data.lat, "active": data.active}
+
+
+def create(session: Session, actor: Actor, data: StationInput) -> dict:
+    """Insert a station (grid from its point) and audit `create_station`; return {id,
+    grid_code}. Forbidden for other roles or a point outside the actor's scope."""
+    check_editor(actor)
+    grid = _grid_in_scope(session, actor, data)
+    station_id = session.execute(text(
+        "INSERT INTO stations (kind, name, address, services, opening_hours, grid_code, geom, "
+        "active) VALUES (:kind, :name, :address, CAST(:services AS varchar[]), :opening_hours, "
+        f":grid_code, {_POINT}, :active) RETURNING id"), _values(data, grid)).scalar_one()
+    audit.record(session, actor, "create_station", f"station:{station_id} {data.kind}")
+    return {"id": station_id, "grid_code": grid}
+
+
+def _changes(before: dict, data: StationInput, grid: str | None) -> list[str]:
+    """Return the names of the fields that `data` (at `grid`) changes, in LABELS order."""
+    after = {**_values(data, grid), "location": (data.lon, data.lat)}
+    was = {**before, "location": (before["lon"], before["lat"])}
+    return [k for k in LABELS if after[k] != was[k]]
+
+
+def update(session: Session, actor: Actor, station_id: int, data: StationInput) -> list[str]:
+    """Write a station's new fields (grid from its point); return the changed field names
+    (none: nothing written). Audited: `update_station` naming the fields, and
+    `deactivate_station` / `reactivate_station` when the active flag changes."""
+    before = editable(session, actor, station_id, lock=True)
+    grid = _grid_in_scope(session, actor, data)
+    changed = _changes(before, data, grid)
+    if not changed:
+        return []
+    session.execute(text(
+        "UPDATE stations SET kind = :kind, name = :name, address = :address, "
+        "services = CAST(:services AS varchar[]), opening_hours = :opening_hours, "
+        f"grid_code = :grid_code, geom = {_POINT}, active = :active WHERE id = :id"),
+        {**_values(data, grid), "id": station_id})
+    fields = [k for k in changed if k != "active"]
+    if fields:
+        audit.record(session, actor, "update_station", f"station:{station_id} {','.join(fields)}")
+    if "active" in changed:
+        action = "reactivate_station" if data.active else "deactivate_station"
+        audit.record(session, actor, action, f"station:{station_id}")
+    return changed
+
+
+def deactivate(session: Session, actor: Actor, station_id: int) -> bool:
+    """Mark a station inactive (kept, no longer public) and audit `deactivate_station`;
+    return False when it already was."""
+    before = editable(session, actor, station_id, lock=True)
+    if not before["active"]:
+        return False
+    session.execute(text("UPDATE stations SET active = false WHERE id = :id"),
+                    {"id": station_id})
+    audit.record(session, actor, "deactivate_station", f"station:{station_id}")
+    return True
+
+
+def form_values(station: dict) -> dict:
+    """Return a station's fields as the edit form shows them (lon/lat WGS84, exact)."""
+    fields = ("kind", "name", "address", "services", "opening_hours", "active")
+    return {**{k: station[k] for k in fields}, "lon": repr(station["lon"]),
+            "lat": repr(station["lat"]), "crs": "wgs84"}
+

@@ -1,0 +1,1 @@
+"""Logins on the web: the login pages, decorators, the request's actor, `flask users`."""

@@ -1,0 +1,12 @@
+"""The acting person of the current request, as the domain's Actor."""
+
+from __future__ import annotations
+
+from layers.access.actors import Actor, for_user
+
+
+def current() -> Actor:
+    """Return the logged-in or token-bearing staff member, or the anonymous resident."""
+    from web.access.auth import current_actor
+
+    return for_user(current_actor())

@@ -1,0 +1,1 @@
+"""Shared web plumbing: db session, errors, JSON, params, uploads, media, periods, forms, maps."""

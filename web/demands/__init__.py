@@ -1,0 +1,1 @@
+"""Demands on the web: the demand API, the staff pages, `flask demands` and `flask taxonomy`."""

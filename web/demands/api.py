@@ -1,0 +1,91 @@
+"""Demand routes on the API blueprint: intake, list, detail, transitions, categories."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from layers.demands import events, idempotency, photo_files, photos, taxonomy, transitions
+from layers.demands import queries as demand_queries
+from layers.demands import store as demands
+from web.access import actor as acting
+from web.core import params, uploads
+from web.core.db import get_session
+from web.core.media import media_dir
+
+bp = Blueprint("demands", __name__)  # under /api/v1 (web.create_app)
+
+@bp.post("/demands")
+def create_demand() -> tuple[Response, int]:
+    """Take in a demand (anyone may): JSON, or multipart with up to 9 'before' `photos`;
+    Idempotency-Key makes retries safe."""
+    session, actor = get_session(), acting.current()
+    body, raws = uploads.request_body(), uploads.photo_bytes()
+
+    def run() -> tuple[int, dict]:
+        created = photos.create_demand_with_photos(session, store, body, raws, actor,
+                                                   current_app.config["RULES"])
+        out = demand_queries.present(created, actor)
+        out.update({k: created[k] for k in ("follow_token", "joined") if k in created})
+        return 201, out
+
+    with photo_files.staged(media_dir()) as store:  # files removed unless committed
+        status, out = idempotency.once(session, request.headers.get("Idempotency-Key"),
+                                       uploads.fingerprint(body, raws), run,
+                                       current_app.json.dumps)
+        session.commit()
+    return jsonify(out), status
+
+
+@bp.get("/demands")
+def list_demands() -> Response:
+    """Demands as GeoJSON, filtered and paged; personal data only for permitted staff."""
+    session, actor = get_session(), acting.current()
+    page = demand_queries.list_demands(session, params.demand_filter(request.args), actor)
+    session.commit()
+    resp = jsonify(page)
+    resp.mimetype = "application/geo+json"
+    return resp
+
+
+@bp.get("/demands/<code>")
+def demand(code: str) -> Response:
+    """One demand with its event history."""
+    session, actor = get_session(), acting.current()
+    row = demands.by_code(session, code)
+    demand_queries.audit_personal_reads(session, actor, [row])
+    out = demand_queries.present(row, actor)
+    history = events.history(session, row["id"])
+    if not actor.is_staff:
+        history = [{k: v for k, v in e.items() if k not in ("actor", "lon", "lat")}
+                   for e in history]
+    out["events"] = history
+    out["allowed_actions"] = transitions.allowed_actions(row["state"])
+    out["photos"] = photos.photos_for(session, [row["id"]])[row["id"]]
+    session.commit()
+    return jsonify(out)
+
+
+@bp.post("/demands/<code>/transitions")
+def transition(code: str) -> Response:
+    """Take one action on a demand (JSON, or multipart with `photos`: 'after' on resolve,
+    else 'progress'); the state machine decides whether it is allowed."""
+    session, actor = get_session(), acting.current()
+    body, raws = uploads.request_body(), uploads.photo_bytes()
+    action = body.get("action") if isinstance(body, dict) else None
+    with photo_files.staged(media_dir()) as store:
+        after = photos.apply_with_photos(session, store, code, action, actor, body, raws,
+                                         current_app.config["RULES"].reopen_days)
+        session.commit()
+    return jsonify(demand_queries.present(after, actor))
+
+
+@bp.get("/categories")
+def categories() -> Response:
+    """The demand categories (大类/小类) with departments and time limits."""
+    return jsonify(taxonomy.list_categories(get_session()))
+
+
+@bp.get("/departments")
+def departments() -> Response:
+    """The functional departments."""
+    return jsonify(taxonomy.list_departments(get_session()))

@@ -1,0 +1,87 @@
+"""Staff pages (login required, Chinese): filing a demand with photos, and a demand's page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
+
+from gis.errors import BadInput, Invalid, NotFound
+from layers.demands import events, labels, photo_files, photos, taxonomy
+from layers.demands import queries as demand_queries
+from layers.demands import store as demands
+from layers.demands.fields import SOURCES
+from web.access import actor as acting
+from web.access.auth import staff_required
+from web.core import uploads
+from web.core.db import get_session
+from web.core.errors import error_page
+from web.core.forms import DemandForm
+from web.core.media import media_dir
+from web.grids.pages import LOCAL_TZ
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+KIND_LABELS = {"before": "受理时", "after": "办结后", "progress": "办理中"}
+ACTION_LABELS = {
+    "create": "登记", "merge": "合并到原诉求", "dispatch": "派遣", "sign": "签收", "return": "回退",
+    "resolve": "办结", "verify": "核查", "rework": "返工", "close": "结案", "rate": "评价",
+    "reopen": "重新打开", "claim": "认领", "escalate": "升级督办",
+}
+
+
+def local_time(value: datetime | None) -> str:
+    """Return a UTC time as 'YYYY-MM-DD HH:MM' in Asia/Shanghai ('—' when absent)."""
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _file(session: Session, form: DemandForm) -> dict | None:
+    """Write the form's demand and photos; None (errors shown on the form) when refused."""
+    try:
+        with photo_files.staged(media_dir()) as store:
+            created = photos.create_demand_with_photos(
+                session, store, form.body(), uploads.photo_bytes(), acting.current(),
+                current_app.config["RULES"])
+            session.commit()
+        return created
+    except Invalid as err:
+        form.add_errors(err.fields)
+    except BadInput as err:
+        form.add_errors({"category" if err.code == "unknown_category" else "body": str(err)})
+    session.rollback()
+    return None
+
+
+@bp.route("/demands/new", methods=["GET", "POST"])
+@staff_required
+def new_demand() -> Any:
+    """登记诉求: the form; a valid POST files the demand and shows its page."""
+    session = get_session()
+    form = DemandForm()
+    form.set_categories(taxonomy.list_categories(session))
+    if form.validate_on_submit():
+        created = _file(session, form)
+        if created is not None:
+            flash(f"诉求已登记：{created['code']}", "success")
+            return redirect(url_for("staff.demand_page", code=created["code"]))
+    return render_template("demands/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/demands/<code>")
+@staff_required
+def demand_page(code: str) -> Any:
+    """One demand for staff: its fields, event history and photos (thumbnails → full size)."""
+    session, actor = get_session(), acting.current()
+    try:
+        row = demands.by_code(session, code)
+    except NotFound:
+        return error_page(404, "没有这个诉求。")
+    demand_queries.audit_personal_reads(session, actor, [row])
+    history = events.history(session, row["id"])
+    pictures = photos.photos_for(session, [row["id"]])[row["id"]]
+    session.commit()
+    return render_template(
+        "demands/demand.html", d=demand_queries.present(row, actor), events=history,
+        photos=pictures, local_time=local_time, state_label=labels.state_label,
+        sources=SOURCES, kinds=KIND_LABELS, actions=ACTION_LABELS)

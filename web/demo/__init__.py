@@ -1,0 +1,1 @@
+"""`flask demo`: load the demo city and keep its positions fresh."""

@@ -1,0 +1,139 @@
+"""Member and dispatch routes on the API blueprint: positions, duty, logins, candidates, the
+member map's on-duty markers by viewport. A rider's own login (role rider) reports only its own
+position and duty; the rest is staff's."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from gis.checks import is_whole
+from gis.errors import Forbidden, Invalid
+from layers.demands.dispatch import candidates
+from layers.members import logins as member_logins
+from layers.members import map_data as member_map
+from layers.members import service_days
+from layers.members import store as members
+from web.access import actor as acting
+from web.access.auth import login_required, require_scope, roles_required, staff_required
+from web.core import params
+from web.core.db import get_session
+
+COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
+ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
+
+
+bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
+
+def _may_act_for(member_id: int) -> None:
+    """Raise Forbidden unless the actor is this member's own login, a dispatcher or an admin."""
+    actor = acting.current()
+    if actor.role in ("dispatcher", "admin"):
+        return
+    owner = members.member(get_session(), member_id)["user_id"]
+    if owner is None or owner != actor.user_id:
+        raise Forbidden("只能上报本人的位置（only your own position）")
+
+
+@bp.post("/members/<int:member_id>/positions")
+@login_required
+def member_position(member_id: int) -> tuple[Response, int]:
+    """Record a member's position (lon, lat, crs, accuracy, time); latest and history."""
+    session = get_session()
+    _may_act_for(member_id)
+    out = members.record_position(session, member_id, request.get_json(silent=True))
+    session.commit()
+    out.pop("phone", None)
+    return jsonify(out), 201
+
+
+@bp.post("/members/<int:member_id>/duty")
+@login_required
+def member_duty(member_id: int) -> Response:
+    """Set a member on or off duty: {"on_duty": true|false}."""
+    session = get_session()
+    _may_act_for(member_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("on_duty"), bool):
+        raise Invalid({"on_duty": "应为 true 或 false"})
+    members.set_on_duty(session, member_id, body["on_duty"])
+    session.commit()
+    return jsonify({"member_id": member_id, "on_duty": body["on_duty"]})
+
+
+@bp.put("/members/<int:member_id>/login")
+@roles_required(*sorted(member_logins.MANAGERS))
+def member_login(member_id: int) -> Response:
+    """Tie a staff login to a member ({"login": "name"}) or remove it ({"login": null})."""
+    session, actor = get_session(), acting.current()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "login" not in body:
+        raise Invalid({"login": "应为登录账号（用户名）或 null（expected {\"login\": …}）"})
+    if body["login"] is None:
+        out = member_logins.unlink(session, actor, member_id)
+    else:
+        out = member_logins.link(session, actor, member_id, body["login"])
+    session.commit()
+    return jsonify({"member_id": out["id"], "name": out["name"], "kind": out["kind"],
+                    "login": out["login"]})
+
+
+@bp.get("/members/on-duty")
+@staff_required
+def members_on_duty() -> Response:
+    """On-duty members of the actor's scope inside ?bbox= (WGS84), at most ?limit=, as the
+    /members page embeds them (names for staff, never phones); says when it was truncated."""
+    box = params.required_bbox(request.args.get("bbox"))
+    limit = params.count_limit(request.args.get("limit"), ON_DUTY_LIMIT, ON_DUTY_MAX)
+    rows, total = member_map.on_duty_in(get_session(), box, limit, with_names=True,
+                                        scope=acting.current().scope)
+    return jsonify({"bbox": list(box), "limit": limit, "count": len(rows), "total": total,
+                    "truncated": total > len(rows), "members": rows})
+
+
+@bp.get("/demands/<code>/candidates")
+@roles_required(*COORDINATORS)
+def demand_candidates(code: str) -> Response:
+    """The nearest responsible units for a demand, ranked, with distances in metres."""
+    raw = request.args.get("limit", "10")
+    if not is_whole(raw) or not 1 <= int(raw) <= 50:
+        raise Invalid({"limit": "应为 1–50 的整数"})
+    out = candidates.candidates(get_session(), code, int(raw), actor=acting.current())
+    return jsonify(out)  # unknown demand 404, outside the actor's scope 403 (same query)
+
+
+@bp.post("/members/<int:member_id>/check-in")
+@staff_required
+def member_check_in(member_id: int) -> tuple[Response, int]:
+    """Check a professional member in for today at {lon, lat, crs} in their community."""
+    session = get_session()
+    _may_act_for(member_id)
+    lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
+    out = service_days.check_in(session, member_id, lon, lat, crs)
+    session.commit()
+    return jsonify(out), 201
+
+
+@bp.post("/members/<int:member_id>/check-out")
+@staff_required
+def member_check_out(member_id: int) -> Response:
+    """Check a professional member out for today at {lon, lat, crs}."""
+    session = get_session()
+    _may_act_for(member_id)
+    lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
+    out = service_days.check_out(session, member_id, lon, lat, crs)
+    session.commit()
+    return jsonify(out)
+
+
+@bp.get("/service-days/shortfall")
+@staff_required
+def service_day_shortfall() -> Response:
+    """Professional members short of the monthly service days (?month=YYYY-MM&department=
+    &district|street|community=), within the actor's scope."""
+    month = service_days.parse_month(request.args.get("month"))
+    within = params.hierarchy_prefix(request.args) or acting.current().scope
+    if within:
+        require_scope(within)
+    rows = service_days.shortfall(get_session(), month, request.args.get("department"), within)
+    return jsonify({"month": f"{month:%Y-%m}", "minimum": service_days.MIN_DAYS,
+                    "members": rows})

@@ -1,0 +1,1 @@
+"""Reporting on the web: the public board and the ledger downloads."""

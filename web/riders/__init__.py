@@ -1,0 +1,1 @@
+"""Riders on the web: the rider API, /riders and /riders/me."""
