@@ -36,7 +36,7 @@ from bench.common import (  # noqa: E402
 from gis import settings  # noqa: E402
 from gis.db import make_engine  # noqa: E402
 from grids.locate import GridIndex  # noqa: E402
-from layers.access import users
+from layers.access import tokens, users
 from layers.access.actors import for_user  # noqa: E402
 from layers.demands import store as demands
 from layers.demands.dispatch import candidates
@@ -168,7 +168,7 @@ def main() -> None:
         try:
             members = top_up(session, MEMBERS)
             user = users.create_user(session, USER, "dispatcher", PASSWORD)
-            user_id, token = user.id, users.issue_token(session, USER)
+            user_id, token = user.id, tokens.issue_token(session, USER)
             session.commit()
             rows = file_demands(session, CALLS, for_user(user))
             codes, added = [r[0] for r in rows], len(rows)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis import migrate, settings
 from gis.db import make_engine
 from grids import demo
-from layers.access import users
+from layers.access import tokens, users
 from layers.demands import taxonomy
 from web import create_app
 
@@ -100,7 +100,7 @@ def staff(session):
         name = f"t_{role}_{scope or 'city'}_{department or ''}"[:40]
         user = users.create_user(session, name, role, "secret-pass-123", scope_code=scope,
                                  department_code=department, personal_data=personal_data)
-        token = users.issue_token(session, name)
+        token = tokens.issue_token(session, name)
         session.commit()
         return user, {"Authorization": f"Bearer {token}"}
 

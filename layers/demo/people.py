@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from grids.locate import GridIndex
 from layers.access import roles, users
+from layers.demo import users as demo_users
 from layers.members.store import KINDS, link_login
 
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕")
@@ -138,7 +139,7 @@ def create_demo_rider(session: Session) -> tuple[str, str, str] | None:
     if users.get_user(session, DEMO_RIDER) is not None:
         return None
     found = session.execute(_DEMO_RIDER_MEMBER,
-                            {"scope": users.DEMO_SCOPES[roles.GRID_WORKER]}).first()
+                            {"scope": demo_users.DEMO_SCOPES[roles.GRID_WORKER]}).first()
     if found is None:
         return None
     password = secrets.token_urlsafe(9)

@@ -11,7 +11,8 @@ from flask import jsonify
 from sqlalchemy import text
 
 from gis.errors import BadInput, Conflict, Forbidden
-from layers.access import roles, users
+from layers.access import roles, tokens, users
+from layers.demo import users as demo_users
 from web import create_app
 from web.access.auth import current_actor, roles_required, staff_required
 
@@ -143,11 +144,11 @@ def test_set_password_replaces_the_old_one(session):
 
 def test_inactive_user_can_neither_log_in_nor_use_a_token(session):
     user = _user(session)
-    token = users.issue_token(session, "zhangsan")
+    token = tokens.issue_token(session, "zhangsan")
     user.active = False
     session.flush()
     assert users.authenticate(session, "zhangsan", PASSWORD) is None
-    assert users.user_for_token(session, token) is None
+    assert tokens.user_for_token(session, token) is None
 
 
 @pytest.mark.parametrize(
@@ -199,23 +200,23 @@ def test_database_refuses_department_staff_without_department(session):
 
 def test_token_is_issued_verified_and_revoked(session):
     user = _user(session)
-    token = users.issue_token(session, "zhangsan")
+    token = tokens.issue_token(session, "zhangsan")
     assert len(token) >= 40
     stored = session.execute(
         text("SELECT token_hash FROM api_tokens WHERE user_id = :u"), {"u": user.id}
     ).scalar()
     assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored
-    assert users.user_for_token(session, token).id == user.id
-    assert users.user_for_token(session, token + "x") is None
-    assert users.revoke_token(session, token) and not users.revoke_token(session, token)
-    assert users.user_for_token(session, token) is None
+    assert tokens.user_for_token(session, token).id == user.id
+    assert tokens.user_for_token(session, token + "x") is None
+    assert tokens.revoke_token(session, token) and not tokens.revoke_token(session, token)
+    assert tokens.user_for_token(session, token) is None
 
 
 def test_revoke_tokens_revokes_every_token_of_a_user(session):
     _user(session)
-    tokens = [users.issue_token(session, "zhangsan") for _ in range(2)]
-    assert users.revoke_tokens(session, "zhangsan") == 2
-    assert all(users.user_for_token(session, t) is None for t in tokens)
+    issued = [tokens.issue_token(session, "zhangsan") for _ in range(2)]
+    assert tokens.revoke_tokens(session, "zhangsan") == 2
+    assert all(tokens.user_for_token(session, t) is None for t in issued)
 
 
 # --- bearer tokens on the API -----------------------------------------------------------------
@@ -224,7 +225,7 @@ def test_revoke_tokens_revokes_every_token_of_a_user(session):
 def test_api_answers_200_with_token_401_without_and_403_for_a_wrong_role(session, csrf_app):
     _user(session, "disp")
     _user(session, "worker", roles.GRID_WORKER, scope_code=SCOPE_COMMUNITY)
-    good, wrong = users.issue_token(session, "disp"), users.issue_token(session, "worker")
+    good, wrong = tokens.issue_token(session, "disp"), tokens.issue_token(session, "worker")
     session.commit()
     client = csrf_app.test_client()
     r = client.get("/api/v1/_test/dispatch", headers={"Authorization": f"Bearer {good}"})
@@ -240,7 +241,7 @@ def test_api_answers_200_with_token_401_without_and_403_for_a_wrong_role(session
 
 def test_bearer_post_needs_no_csrf_token_and_marks_the_token_used(session, csrf_app):
     _user(session, "disp")
-    token = users.issue_token(session, "disp")
+    token = tokens.issue_token(session, "disp")
     session.commit()
     r = csrf_app.test_client().post(
         "/api/v1/_test/dispatch", headers={"Authorization": f"Bearer {token}"}
@@ -356,7 +357,7 @@ def test_cli_creates_a_user_with_a_generated_password_and_prints_tokens(app, ses
     password = re.search(r"password: (\S+)", r.output).group(1)
     assert users.authenticate(session, "wangwu", password).scope_code == SCOPE_STREET
     r = runner.invoke(args=["users", "token", "wangwu"])
-    assert r.exit_code == 0 and users.user_for_token(session, r.output.strip()).name == "wangwu"
+    assert r.exit_code == 0 and tokens.user_for_token(session, r.output.strip()).name == "wangwu"
     r = runner.invoke(args=["users", "list"])
     assert "wangwu" in r.output and "督导" in r.output
 
@@ -390,7 +391,7 @@ def test_demo_users_one_per_role_idempotent(session):
     _department(session, "000-demo-dept")
     first_dept = session.execute(text("SELECT code FROM departments ORDER BY code LIMIT 1"))
     first_dept = first_dept.scalar()
-    created = users.create_demo_users(session)
+    created = demo_users.create_demo_users(session)
     assert sorted(r for _, r, _ in created) == sorted(roles.ALL)
     for name, role, password in created:
         assert users.authenticate(session, name, password).role == role
@@ -399,4 +400,4 @@ def test_demo_users_one_per_role_idempotent(session):
     assert by_name["grid_worker"]["scope_code"] == SCOPE_COMMUNITY
     assert by_name["community_staff"]["scope_code"] == SCOPE_COMMUNITY
     assert by_name["department_staff"]["department_code"] == first_dept
-    assert users.create_demo_users(session) == []
+    assert demo_users.create_demo_users(session) == []

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers.access import users
+from layers.access import tokens, users
 from tests.committed import remove
 from web import create_app
 from web.core.db import get_session
@@ -54,14 +54,14 @@ def test_a_get_with_a_token_commits_its_last_use_and_reads(served_app, engine):
     app = served_app
     with Session(engine) as s:
         users.create_user(s, NAME, "dispatcher", "secret-pass-123")
-        token = users.issue_token(s, NAME)
+        token = tokens.issue_token(s, NAME)
         s.commit()
     try:
         r = app.test_client().get("/api/v1/dispatch/queue",
                                   headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200 and "demands" in r.get_json()
         with Session(engine) as s:
-            used = s.scalars(select(users.ApiToken.last_used_at)
+            used = s.scalars(select(tokens.ApiToken.last_used_at)
                              .join(users.User).where(users.User.name == NAME)).one()
         assert used is not None  # the GET's one-statement write is committed
         busy = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' " \

@@ -19,6 +19,7 @@ from layers.demands.fields import check_new_demand
 from layers.demo import people as demo_people
 from layers.demo import positions as demo_positions
 from layers.demo import service_days as demo_service_days
+from layers.demo import users as demo_users
 from layers.members import map_data as member_map
 from layers.members import service_days
 from layers.riders import contributions as riders
@@ -88,7 +89,7 @@ def test_service_days_scale_to_the_days_elapsed_and_a_later_load_adds_only_new_d
 
 def test_the_demo_rider_logs_in_reports_and_is_credited_on_the_riders_page(
         client, app, session):
-    accounts = {name: password for name, _, password in users.create_demo_users(session)}
+    accounts = {name: password for name, _, password in demo_users.create_demo_users(session)}
     _load(session, {**FEW, "rider": 371, "professional_per_dept": 0})
     name, role, password = demo_people.create_demo_rider(session)
     session.commit()
@@ -97,7 +98,7 @@ def test_the_demo_rider_logs_in_reports_and_is_credited_on_the_riders_page(
     user = users.get_user(session, name)
     mid = riders.rider_of_user(session, user.id)
     rider = riders.rider(session, mid)
-    community = users.DEMO_SCOPES[roles.GRID_WORKER]
+    community = demo_users.DEMO_SCOPES[roles.GRID_WORKER]
     assert (user.role, user.scope_code, user.personal_data) == (roles.RIDER, None, False)
     assert rider["home_grid"].startswith(community)
     # the grid worker account stays the rule's target for the community's demands

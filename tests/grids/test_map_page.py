@@ -14,6 +14,7 @@ from gis import settings
 from grids import mapdata, queries, store
 from web import create_app
 from web.core import maps
+from web.grids import maps as city_maps
 
 EVIL = "<script>alert(1)</script>"
 EVIL_COMMUNITY = "<img src=x onerror=alert(2)>社区"
@@ -165,10 +166,10 @@ def test_map_builders_work_on_plain_data_without_a_database():
             "households": 1, "population": 2, "area_m2": 3.4,
         },
     }
-    parts = maps.render_parts(maps.city_map(maps.CityLayers(grids=[feature])))
+    parts = maps.render_parts(city_maps.city_map(city_maps.CityLayers(grids=[feature])))
     assert "/static/vendor/leaflet/leaflet.js" in parts.header
     assert "GridMap.setup(" in parts.script
-    assert maps.street_legend([feature]) == [{
+    assert city_maps.street_legend([feature]) == [{
         "code": "230903011", "name": "桃东街道", "district_name": "桃山区",
         "color": maps.street_colour("230903011"), "grids": 1}]
     assert maps.street_colour("230903011") != maps.street_colour("230903012")

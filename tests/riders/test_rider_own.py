@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from gis.errors import Conflict, Forbidden
-from layers.access import roles, users
+from layers.access import roles, tokens, users
 from layers.access.actors import for_user
 from layers.demands import intake
 from layers.demands.fields import check_new_demand
@@ -32,7 +32,7 @@ def area(session) -> dict:
 
 def _login(session, name: str, role: str = roles.RIDER, scope: str | None = None):
     user = users.create_user(session, name, role, PASSWORD, scope_code=scope)
-    token = users.issue_token(session, name)
+    token = tokens.issue_token(session, name)
     session.commit()
     return user, {"Authorization": f"Bearer {token}"}
 

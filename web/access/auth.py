@@ -33,7 +33,7 @@ from wtforms.validators import DataRequired, Length
 
 from gis.checks import is_whole
 from gis.errors import Forbidden
-from layers.access import roles, users
+from layers.access import roles, tokens, users
 from web.core.db import get_session
 from web.core.errors import error_page
 
@@ -78,7 +78,7 @@ def bearer_token() -> str | None:
 def _token_user() -> users.User | None:
     """Return the user of the request's bearer token, committing its last-used time."""
     db = get_session()
-    user = users.user_for_token(db, bearer_token())
+    user = tokens.user_for_token(db, bearer_token())
     if db.info.pop("token_touched", False):
         db.commit()
     return user

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from gis.errors import DomainError
-from layers.access import roles, users
+from layers.access import roles, tokens, users
 
 users_cli = AppGroup("users", help="登录账号（工作人员、骑手）Staff and rider logins, API tokens.")
 
@@ -84,14 +84,14 @@ def users_create(
 @click.argument("name")
 def users_token(name: str) -> None:
     """Print a new API token for NAME (shown only once)."""
-    click.echo(_run(lambda s: users.issue_token(s, name)))
+    click.echo(_run(lambda s: tokens.issue_token(s, name)))
 
 
 @users_cli.command("revoke-tokens")
 @click.argument("name")
 def users_revoke_tokens(name: str) -> None:
     """Revoke every API token of NAME."""
-    count = _run(lambda s: users.revoke_tokens(s, name))
+    count = _run(lambda s: tokens.revoke_tokens(s, name))
     click.echo(f"revoked {count} token(s) of {name}")
 
 

@@ -1,112 +1,28 @@
-"""Staff web forms (Flask-WTF, CSRF included); the domain checks the values again."""
+"""What the staff web forms share: the coordinate system choices and showing the domain's
+field errors at their inputs (Flask-WTF forms, CSRF included; the domain checks every value)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    MultipleFileField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from collections.abc import Mapping, Sequence
 
-from layers.demands.fields import SOURCES
-from layers.stations import store as stations
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 CRS_LABELS = [
     SelectChoice("wgs84", "WGS84（GPS 原始坐标）"),
     SelectChoice("gcj02", "GCJ-02（高德、腾讯地图）"),
     SelectChoice("bd09", "BD-09（百度地图）"),
 ]
-BODY_FIELDS = ("title", "description", "category", "lon", "lat", "crs", "grid_code", "address",
-               "source", "reporter_name", "reporter_phone")
-# Domain field names that have no input of their own, shown at the nearest input.
-ERROR_AT = {"location": "lon", "body": "title"}
 
 
-class DemandForm(FlaskForm):
-    """登记诉求: the staff form for filing a demand with its photos."""
-
-    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200)])
-    description = TextAreaField("问题描述", validators=[Length(max=5000)])
-    category = SelectField("分类", validate_choice=False,
-                           validators=[DataRequired("请选择分类")])
-    lon = StringField("经度", validators=[Optional(), Length(max=30)])
-    lat = StringField("纬度", validators=[Optional(), Length(max=30)])
-    crs = SelectField("坐标系", choices=CRS_LABELS, default="wgs84")
-    grid_code = StringField("网格编码", validators=[Optional(), Length(max=15)])
-    address = StringField("地址", validators=[Length(max=300)])
-    source = SelectField("来源", choices=[SelectChoice(k, v) for k, v in SOURCES.items()],
-                         default="grid_visit")
-    reporter_name = StringField("反映人姓名", validators=[Length(max=50)])
-    reporter_phone = StringField("反映人电话", validators=[Length(max=20)])
-    photos = MultipleFileField("照片（JPEG/PNG/WebP，每张不超过 10 MB，最多 9 张）")
-    submit = SubmitField("登记")
-
-    def set_categories(self, categories: list[dict]) -> None:
-        """Offer the active small classes (小类) grouped under their big class (大类)."""
-        names = {c["code"]: c["name"] for c in categories if c["parent_code"] is None}
-        small = sorted((c for c in categories if c["parent_code"] is not None and c["active"]),
-                       key=lambda c: (c["parent_code"], c["code"]))
-        self.category.choices = [SelectChoice("", "请选择分类…")] + [
-            SelectChoice(c["code"], f"{c['code']} {c['name']}",
-                         optgroup=names.get(c["parent_code"], c["parent_code"]))
-            for c in small]
-
-    def body(self) -> dict:
-        """Return the form's values as the intake body that the API takes."""
-        return {name: (getattr(self, name).data or "").strip() for name in BODY_FIELDS}
-
-    def add_errors(self, fields: dict[str, str]) -> None:
-        """Show the domain's field errors at their inputs (photos[i] at the photo input)."""
-        for name, message in fields.items():
-            target = "photos" if name.startswith("photos") else ERROR_AT.get(name, name)
-            field = getattr(self, target, None) if target in BODY_FIELDS + ("photos",) else None
-            if field is None:
-                self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message]
-
-
-STATION_FIELDS = ("kind", "name", "address", "services", "opening_hours", "lon", "lat", "crs",
-                  "active")
-# Domain field names without an input of their own, shown at the nearest input.
-STATION_ERROR_AT = {"location": "lon"}
-
-
-class StationForm(FlaskForm):
-    """新增/编辑驿站: a station's fields; the domain (layers.station_edits) checks them all, so
-    the fields take anything and the Chinese errors come from there."""
-
-    kind = SelectField("驿站类型", validate_choice=False, default="red_station",
-                       choices=[SelectChoice(k, v) for k, v in stations.KINDS.items()])
-    name = StringField("驿站名称")
-    address = StringField("地址")
-    services = SelectMultipleField("服务项目", validate_choice=False,
-                                   choices=[SelectChoice(k, v)
-                                            for k, v in stations.SERVICES.items()])
-    opening_hours = StringField("开放时间", description="例如：每日 08:00–20:00")
-    lon = StringField("经度")
-    lat = StringField("纬度")
-    crs = SelectField("坐标系", choices=CRS_LABELS, default="wgs84", validate_choice=False)
-    active = BooleanField("启用（在地图和随手拍页面公开显示）", default=True)
-    submit = SubmitField("保存")
-
-    def values(self) -> dict:
-        """Return the form's raw values for `station_edits.check_input`."""
-        return {name: getattr(self, name).data for name in STATION_FIELDS}
-
-    def add_errors(self, fields: dict[str, str]) -> None:
-        """Show the domain's field errors at their inputs (the rest above the form)."""
-        for name, message in fields.items():
-            target = STATION_ERROR_AT.get(name, name)
-            field = getattr(self, target, None) if target in STATION_FIELDS else None
-            if field is None:
-                self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message]
+def show_errors(form: FlaskForm, fields: Mapping[str, str], inputs: Sequence[str],
+                error_at: Mapping[str, str]) -> None:
+    """Add the domain's field errors to the form: at the input of that name (or the one
+    `error_at` names, e.g. location → lon; photos[i] → photos), the rest above the form."""
+    for name, message in fields.items():
+        target = "photos" if name.startswith("photos") else error_at.get(name, name)
+        field = getattr(form, target, None) if target in inputs else None
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import folium
 import shapely
@@ -23,7 +23,6 @@ from shapely.geometry import shape
 from gis import datum as datums
 from grids.hierarchy import STREETS
 from web.core.map_setup import JsSetup
-from web.stations import maps as station_maps
 
 CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order): the municipal government
 ASSETS_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("gridmap", "js/lib/gridmap.js"))
@@ -80,17 +79,6 @@ class MapParts:
     script: str
 
 
-@dataclass(frozen=True)
-class CityLayers:
-    """Plain data for the city map: grid, district and river features (lon/lat), station
-    rows (as from layers.stations.all_active)."""
-
-    grids: Sequence[dict]
-    districts: Sequence[dict] = ()
-    rivers: Sequence[dict] = field(default_factory=tuple)
-    stations: Sequence[dict] = ()
-
-
 def street_colour(code: str) -> str:
     """Return the stable fill colour of a street (9-digit code), '#rrggbb'."""
     if code in STREETS:
@@ -121,20 +109,6 @@ def lookups(features: Sequence[dict]) -> dict:
         }
         out["districts"][p["district_code"]] = p["district_name"]
     return out
-
-
-def street_legend(features: Sequence[dict]) -> list[dict]:
-    """Return legend rows by district then street: code, name, colour, grid count."""
-    rows: dict[str, dict] = {}
-    for f in features:
-        p = f["properties"]
-        row = rows.setdefault(p["street_code"], {
-            "code": p["street_code"], "name": p["street_name"],
-            "district_name": p["district_name"], "color": street_colour(p["street_code"]),
-            "grids": 0,
-        })
-        row["grids"] += 1
-    return [rows[c] for c in sorted(rows)]
 
 
 def _slim(feature: dict) -> dict:
@@ -201,34 +175,6 @@ def add_rivers(m: folium.Map, features: Sequence[dict]) -> None:
             _collection(features), name=str(escape(names)),
             style=JsCode("GridMap.riverStyle"), on_each_feature=JsCode("GridMap.bindRiver"),
         ).add_to(m)
-
-
-def city_map(layers: CityLayers, links: MapLinks = MapLinks(),
-             basemap: Basemap = Basemap()) -> folium.Map:
-    """Return the city map: grids by street, district outlines, rivers, red stations, a layer
-    control."""
-    m = base_map(links, basemap, zoom_start=12)
-    grids = shown(layers.grids, basemap)
-    add_grids(m, grids, links)
-    add_districts(m, shown(layers.districts, basemap))
-    add_rivers(m, shown(layers.rivers, basemap))
-    station_maps.add_stations(m, layers.stations, basemap.datum, links.static, links.grid_url)
-    folium.LayerControl(collapsed=False).add_to(m)
-    if grids:
-        m.fit_bounds(bounds(grids))
-    return m
-
-
-def grid_map(features: Sequence[dict], focus: str, links: MapLinks = MapLinks(),
-             basemap: Basemap = Basemap()) -> folium.Map:
-    """Return a small map of one grid (`focus`, outlined) among its neighbours."""
-    m = base_map(links, basemap, zoom_start=15, height=360)
-    features = shown(features, basemap)
-    add_grids(m, features, links, focus=focus)
-    focused = [f for f in features if f["properties"]["code"] == focus] or list(features)
-    if focused:
-        m.fit_bounds(bounds(focused), padding=(30, 30))
-    return m
 
 
 def render_parts(m: folium.Map) -> MapParts:

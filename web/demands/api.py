@@ -14,6 +14,7 @@ from web.core.media import media_dir
 
 bp = Blueprint("demands", __name__)  # under /api/v1 (web.create_app)
 
+
 @bp.post("/demands")
 def create_demand() -> tuple[Response, int]:
     """Take in a demand (anyone may): JSON, or multipart with up to 9 'before' `photos`;

@@ -18,8 +18,8 @@ from web.access.auth import staff_required
 from web.core import uploads
 from web.core.db import get_session
 from web.core.errors import error_page
-from web.core.forms import DemandForm
 from web.core.media import media_dir
+from web.demands.forms import DemandForm
 from web.grids.pages import LOCAL_TZ
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

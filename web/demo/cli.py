@@ -12,13 +12,13 @@ from flask.cli import AppGroup
 
 from gis.db import analyze
 from grids import demo
-from layers.access import users
 from layers.demands import taxonomy
 from layers.demo import backlog as demo_backlog
 from layers.demo import people as demo_people
 from layers.demo import positions as demo_positions
 from layers.demo import service_days as demo_service_days
 from layers.demo import stations as demo_stations
+from layers.demo import users as demo_users
 from layers.stations import store as stations
 
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
@@ -37,7 +37,7 @@ def demo_load(if_empty: bool) -> None:
         else:
             click.echo(demo.load(session, seed=seed))
         added = taxonomy.load_taxonomy(session)
-        accounts = users.create_demo_users(session)
+        accounts = demo_users.create_demo_users(session)
         session.commit()
         _people_and_backlog(session, seed)
         accounts += _demo_month(session, seed)

@@ -1,4 +1,5 @@
-"""Dispatch routes on the API blueprint: the dispatcher's queue of demands waiting."""
+"""Dispatch routes under /api/v1: the dispatcher's queue of demands waiting and a demand's
+ranked candidates."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from flask import Blueprint, Response, jsonify, request
 
 from gis.checks import is_whole
 from gis.errors import Invalid
+from layers.demands.dispatch import candidates
 from layers.demands.dispatch import queue as dispatch_queue
 from web.access import actor as acting
 from web.access.auth import roles_required
 from web.core.db import get_session
 from web.members.api import COORDINATORS
 
+bp = Blueprint("dispatch", __name__)  # under /api/v1 (web.create_app)
+
 MAX_LIMIT = 500
 
-
-bp = Blueprint("dispatch", __name__)  # under /api/v1 (web.create_app)
 
 def _limit(raw: str) -> int:
     """Return the `limit` parameter (1–500) or raise Invalid."""
@@ -35,3 +37,14 @@ def dispatch_queue_view() -> Response:
     items = dispatch_queue.queue(session, actor, limit, now)
     return jsonify({"now": now, "scope": actor.scope, "limit": limit,
                     "waiting": dispatch_queue.waiting(session, actor), "demands": items})
+
+
+@bp.get("/demands/<code>/candidates")
+@roles_required(*COORDINATORS)
+def demand_candidates(code: str) -> Response:
+    """The nearest responsible units for a demand, ranked, with distances in metres."""
+    raw = request.args.get("limit", "10")
+    if not is_whole(raw) or not 1 <= int(raw) <= 50:
+        raise Invalid({"limit": "应为 1–50 的整数"})
+    out = candidates.candidates(get_session(), code, int(raw), actor=acting.current())
+    return jsonify(out)  # unknown demand 404, outside the actor's scope 403 (same query)

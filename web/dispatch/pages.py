@@ -23,7 +23,7 @@ def _config(departments: list[dict]) -> dict:
     """Return the URLs (with a '__code__' slot), department names and timings for dispatch.js."""
     return {
         "queueUrl": url_for("api.dispatch.dispatch_queue_view"),
-        "candidatesUrl": url_for("api.members.demand_candidates", code=CODE_SLOT),
+        "candidatesUrl": url_for("api.dispatch.demand_candidates", code=CODE_SLOT),
         "transitionsUrl": url_for("api.demands.transition", code=CODE_SLOT),
         "gridApiUrl": url_for("api.grids.grid", code=CODE_SLOT),
         "gridPageUrl": url_for("pages.grid_page", code=CODE_SLOT),

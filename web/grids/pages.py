@@ -14,6 +14,7 @@ from web.core import maps
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.map_context import basemap, map_links
+from web.grids import maps as city_maps
 from web.stations import maps as station_maps
 
 bp = Blueprint("pages", __name__)
@@ -44,15 +45,15 @@ def grid_map():
     """The city map: every current grid coloured by street, outlines, river, red stations,
     search."""
     session = get_session()
-    layers = maps.CityLayers(
+    layers = city_maps.CityLayers(
         grids=mapdata.map_grids(session),
         districts=mapdata.district_outlines(session),
         rivers=mapdata.river_lines(session),
         stations=stations.all_active(session),
     )
-    parts = maps.render_parts(maps.city_map(layers, map_links(), basemap()))
+    parts = maps.render_parts(city_maps.city_map(layers, map_links(), basemap()))
     return render_template(
-        "grids/map.html", map=parts, legend=maps.street_legend(layers.grids),
+        "grids/map.html", map=parts, legend=city_maps.street_legend(layers.grids),
         grid_count=len(layers.grids), station_kinds=station_maps.kind_legend(),
         station_count=len(layers.stations),
     )
@@ -67,5 +68,5 @@ def grid_page(code: str):
         message = f"没有编码为“{code[:40]}”的现行网格。"
         return error_page(404, message)
     grid["valid_from"] = _local_date(grid["valid_from"])
-    parts = maps.render_parts(maps.grid_map(grid["features"], code, map_links(), basemap()))
+    parts = maps.render_parts(city_maps.grid_map(grid["features"], code, map_links(), basemap()))
     return render_template("grids/grid.html", grid=grid, map=parts, area=_area(grid["area_m2"]))

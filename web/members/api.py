@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from gis.checks import is_whole
 from gis.errors import Forbidden, Invalid
-from layers.demands.dispatch import candidates
 from layers.members import logins as member_logins
 from layers.members import map_data as member_map
 from layers.members import service_days
@@ -18,11 +16,11 @@ from web.access.auth import login_required, require_scope, roles_required, staff
 from web.core import params
 from web.core.db import get_session
 
+bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
+
 COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
 ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
 
-
-bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
 
 def _may_act_for(member_id: int) -> None:
     """Raise Forbidden unless the actor is this member's own login, a dispatcher or an admin."""
@@ -88,17 +86,6 @@ def members_on_duty() -> Response:
                                         scope=acting.current().scope)
     return jsonify({"bbox": list(box), "limit": limit, "count": len(rows), "total": total,
                     "truncated": total > len(rows), "members": rows})
-
-
-@bp.get("/demands/<code>/candidates")
-@roles_required(*COORDINATORS)
-def demand_candidates(code: str) -> Response:
-    """The nearest responsible units for a demand, ranked, with distances in metres."""
-    raw = request.args.get("limit", "10")
-    if not is_whole(raw) or not 1 <= int(raw) <= 50:
-        raise Invalid({"limit": "应为 1–50 的整数"})
-    out = candidates.candidates(get_session(), code, int(raw), actor=acting.current())
-    return jsonify(out)  # unknown demand 404, outside the actor's scope 403 (same query)
 
 
 @bp.post("/members/<int:member_id>/check-in")

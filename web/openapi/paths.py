@@ -8,7 +8,7 @@ from __future__ import annotations
 from layers.demands.fields import PHONE_PATTERN
 from layers.members.store import MAX_ACCURACY_M
 from layers.stations.store import SERVICES
-from web.openapi.document import (
+from web.openapi.schema import (
     CRS,
     LAT,
     LON,

@@ -17,6 +17,7 @@ from web.core.db import get_session
 
 bp = Blueprint("riders", __name__)  # under /api/v1 (web.create_app)
 
+
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -9,10 +9,10 @@ from gis.coords import to_wgs84
 from layers.stations import store as stations
 from web.core.db import get_session
 
+bp = Blueprint("stations", __name__)  # under /api/v1 (web.create_app)
+
 DISTANCE_NOTE = "直线距离（大地线，米）straight-line geodesic distance in metres"
 
-
-bp = Blueprint("stations", __name__)  # under /api/v1 (web.create_app)
 
 @bp.get("/stations")
 def station_list() -> Response:

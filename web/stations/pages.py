@@ -21,9 +21,9 @@ from web.access import actor as acting
 from web.access.auth import roles_required, staff_required
 from web.core.db import get_session
 from web.core.errors import STATUS, error_page
-from web.core.forms import StationForm
 from web.core.map_context import basemap, map_links
 from web.stations import maps as station_maps
+from web.stations.forms import StationForm
 
 bp = Blueprint("stations", __name__)
 EDITORS = sorted(station_edits.EDITORS)
