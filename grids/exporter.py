@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
@@ -17,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput
+from gis.localtime import TZ
 from gis.srid import STORAGE
 
 # The attributes every export writes, in this order (the importer's default field names).
@@ -91,7 +91,7 @@ def export_grids(session: Session, fmt: str) -> ExportFile:
     name = check_format(fmt)
     frame = current_grids(session)
     mimetype, suffix = FORMATS[name]
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    day = datetime.now(TZ).strftime("%Y%m%d")
     with TemporaryDirectory(prefix="gridgov-export-") as tmp:
         data = _WRITERS[name](frame, Path(tmp))
     return ExportFile(data, mimetype, f"qitaihe-grids-{day}{suffix}", len(frame))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-TZ = ZoneInfo("Asia/Shanghai")
+from gis.localtime import TZ
+
 # The dates a filter may name: outside them are typos, and at date.min/date.max a day's UTC
 # bounds overflow.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)

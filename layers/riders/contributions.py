@@ -12,10 +12,7 @@ from gis.checks import unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from layers import workcal
 from layers.access import audit
-from layers.access.actors import RESIDENT, Actor
-from layers.demands import events, transitions
-from layers.demands import queries as demand_queries
-from layers.demands import store as demands
+from layers.access.actors import Actor
 
 # Points: every weight in one place (per report, per verified report, per help, per leaflets).
 POINTS = {"filed": 1, "verified": 3, "help": 2, "leaflets": 1}
@@ -227,27 +224,6 @@ def record_activity(session: Session, member_id: int, actor: Actor, body: object
              "recorded_by, created_at"),
         {"m": member_id, "k": kind, "c": count, "n": note, "at": at, "u": actor.user_id})
     return dict(row.mappings().one())
-
-
-_PLACE_SQL = text(
-    "SELECT d.follow_token_hash, g.name AS grid_name, c.name AS community_name, "
-    "s.name AS street_name FROM demands d JOIN grids g ON g.id = d.grid_id "
-    "JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code "
-    "WHERE d.id = :i")
-
-
-def follow(session: Session, code: str, token: object) -> dict:
-    """Return a report for its reporter holding the follow token: state, grid and events,
-    with no personal data; NotFound when unknown, Forbidden when the token is wrong."""
-    row = demands.by_code(session, code)
-    place = session.execute(_PLACE_SQL, {"i": row["id"]}).mappings().one()
-    if not transitions.follow_token_matches(dict(place), token):
-        raise Forbidden("查询凭证不正确（wrong follow token）", "bad_follow_token")
-    out = demand_queries.present(row, RESIDENT)
-    out.update({k: v for k, v in place.items() if k != "follow_token_hash"})
-    out["events"] = [{k: e[k] for k in ("action", "from_state", "to_state", "at", "note")}
-                     for e in events.history(session, row["id"])]
-    return out
 
 
 def audit_phone_reads(session: Session, actor: Actor, subject: str) -> None:

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy.orm import Session
 
-from gis.errors import DomainError
 from layers.access import roles, tokens, users
+from web.core.cli import run
 
 users_cli = AppGroup("users", help="登录账号（工作人员、骑手）Staff and rider logins, API tokens.")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """Yield a session committed on success; domain errors become clean CLI errors."""
-    with current_app.config["SESSION_FACTORY"]() as session:
-        try:
-            yield session
-            session.commit()
-        except DomainError as exc:
-            session.rollback()
-            raise click.ClickException(str(exc)) from exc
-
-
-def _run(work: Callable[[Session], Any]) -> Any:
-    with _session() as session:
-        return work(session)
 
 
 @users_cli.command("create")
@@ -62,7 +40,7 @@ def users_create(
         password = click.prompt("密码 password", hide_input=True, confirmation_prompt=True)
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    user = _run(
+    user = run(
         lambda s: users.create_user(
             s,
             name,
@@ -84,14 +62,14 @@ def users_create(
 @click.argument("name")
 def users_token(name: str) -> None:
     """Print a new API token for NAME (shown only once)."""
-    click.echo(_run(lambda s: tokens.issue_token(s, name)))
+    click.echo(run(lambda s: tokens.issue_token(s, name)))
 
 
 @users_cli.command("revoke-tokens")
 @click.argument("name")
 def users_revoke_tokens(name: str) -> None:
     """Revoke every API token of NAME."""
-    count = _run(lambda s: tokens.revoke_tokens(s, name))
+    count = run(lambda s: tokens.revoke_tokens(s, name))
     click.echo(f"revoked {count} token(s) of {name}")
 
 
@@ -101,14 +79,14 @@ def users_revoke_tokens(name: str) -> None:
 def users_password(name: str, password: str | None) -> None:
     """Set a new password for NAME (printed when generated)."""
     new = password or secrets.token_urlsafe(12)
-    _run(lambda s: users.set_password(s, name, new))
+    run(lambda s: users.set_password(s, name, new))
     click.echo(f"password of {name} changed" + ("" if password else f": {new}"))
 
 
 @users_cli.command("list")
 def users_list() -> None:
     """List the accounts: name, role, scope, department, personal data, active."""
-    rows = _run(users.list_users)
+    rows = run(users.list_users)
     for row in rows:
         flags = ("个人信息 " if row["personal_data"] else "") + ("" if row["active"] else "停用")
         click.echo(

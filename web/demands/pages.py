@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Invalid, NotFound
+from gis.localtime import TZ
 from layers.demands import events, labels, photo_files, photos, taxonomy
 from layers.demands import queries as demand_queries
 from layers.demands import store as demands
@@ -20,7 +21,6 @@ from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.media import media_dir
 from web.demands.forms import DemandForm
-from web.grids.pages import LOCAL_TZ
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 KIND_LABELS = {"before": "受理时", "after": "办结后", "progress": "办理中"}
@@ -33,7 +33,7 @@ ACTION_LABELS = {
 
 def local_time(value: datetime | None) -> str:
     """Return a UTC time as 'YYYY-MM-DD HH:MM' in Asia/Shanghai ('—' when absent)."""
-    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def _file(session: Session, form: DemandForm) -> dict | None:

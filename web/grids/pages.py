@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
 
 from gis.errors import NotFound
+from gis.localtime import TZ
 from grids import mapdata
 from layers.stations import store as stations
 from web.core import maps
@@ -18,7 +18,6 @@ from web.grids import maps as city_maps
 from web.stations import maps as station_maps
 
 bp = Blueprint("pages", __name__)
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 
@@ -31,7 +30,7 @@ def _area(m2: float | None) -> str:
 
 def _local_date(iso: str) -> str:
     """Return the Asia/Shanghai date of an ISO timestamp."""
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date().isoformat()
+    return datetime.fromisoformat(iso).astimezone(TZ).date().isoformat()
 
 
 @bp.get("/")

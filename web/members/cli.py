@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from gis.errors import DomainError
 from layers.access import roles
 from layers.access.actors import Actor
 from layers.members import logins as member_logins
 from layers.members import store as members
+from web.core.cli import command_session, run
 
 CLI_ADMIN = Actor(role=roles.ADMIN, name="命令行（command line）")
 members_cli = AppGroup("members", help="网格成员 Grid members.")
@@ -21,15 +20,11 @@ members_cli = AppGroup("members", help="网格成员 Grid members.")
 @click.argument("login", required=False)
 def link(member_id: int, login: str | None) -> None:
     """Link LOGIN (a staff user name) to MEMBER_ID; without LOGIN, remove the link."""
-    with current_app.config["SESSION_FACTORY"]() as session:
-        try:  # the page's rules and audit trail, as a city-wide administrator
-            if login:
-                member_logins.link(session, CLI_ADMIN, member_id, login)
-            else:
-                member_logins.unlink(session, CLI_ADMIN, member_id)
-        except DomainError as err:
-            raise click.ClickException(str(err)) from None
-        session.commit()
+    with command_session() as session:  # the page's rules and audit, as a city-wide admin
+        if login:
+            member_logins.link(session, CLI_ADMIN, member_id, login)
+        else:
+            member_logins.unlink(session, CLI_ADMIN, member_id)
     click.echo(f"member {member_id} → {login or '(no login)'}")
 
 
@@ -39,11 +34,6 @@ def link(member_id: int, login: str | None) -> None:
 def prune_positions(keep_days: int) -> None:
     """Delete members' position history older than --keep-days (the latest positions stay);
     run it daily from cron when positions are reported every few minutes."""
-    with current_app.config["SESSION_FACTORY"]() as session:
-        try:
-            n = members.prune_positions(session, keep_days)
-        except DomainError as err:
-            raise click.ClickException(str(err)) from None
-        session.commit()
+    n = run(lambda session: members.prune_positions(session, keep_days))
     click.echo(f"{n} position reports older than {keep_days} days deleted")
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from gis.errors import Forbidden, NotFound
 from grids import mapdata
 from grids.queries import grid_rows
+from layers.demands import follow as following
 from layers.demands import labels, taxonomy
 from layers.riders import contributions as riders
 from web.access import actor as acting
@@ -69,7 +70,7 @@ def outlines() -> Response:
 def follow(code: str):
     """A report's state, grid and progress for whoever holds its follow token (?token=)."""
     try:
-        d = riders.follow(get_session(), code[:30], request.args.get("token"))
+        d = following.follow(get_session(), code[:30], request.args.get("token"))
     except NotFound:
         return error_page(404, "没有这条上报记录。")
     except Forbidden:
