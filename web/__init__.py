@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every domain's blueprints; the API ones under one parent at /api/v1."""
+    from web.access.auth import bp as auth_bp
     from web.core.media import bp as media_bp
     from web.demands import api as demands_api
     from web.demands.pages import bp as staff_bp
@@ -82,8 +83,8 @@ def _register_blueprints(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     for domain in (grids_api, demands_api, dispatch_api, members_api, riders_api, stations_api):
         api.register_blueprint(domain.bp)
-    for bp in (api, pages_bp, board_bp, ledgers_bp, open311_bp, media_bp, staff_bp, members_bp,
-               dispatch_bp, report_bp, riders_bp, stations_bp, openapi_bp):
+    for bp in (auth_bp, api, pages_bp, board_bp, ledgers_bp, open311_bp, media_bp, staff_bp,
+               members_bp, dispatch_bp, report_bp, riders_bp, stations_bp, openapi_bp):
         app.register_blueprint(bp)
 
 

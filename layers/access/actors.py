@@ -34,9 +34,7 @@ class Actor:
     def covers(self, grid_code: str) -> bool:
         """Return True when `grid_code` is inside this staff actor's scope (never for a rider
         or a resident, who have no scope)."""
-        if not roles.is_staff(self.role):
-            return False
-        return self.scope is None or grid_code.startswith(self.scope)
+        return roles.is_staff(self.role) and roles.in_scope(self.scope, grid_code)
 
 
 RESIDENT = Actor()

@@ -4,9 +4,8 @@ personal-data permission."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-from gis.errors import BadInput, Forbidden
+from gis.errors import BadInput
 
 DISPATCHER = "dispatcher"
 GRID_WORKER = "grid_worker"
@@ -86,15 +85,3 @@ def in_scope(user_scope: str | None, code: str | None) -> bool:
 def default_personal_data(role: str) -> bool:
     """Return whether `role` sees personal data unless told otherwise (admin, dispatcher)."""
     return role in PERSONAL_DATA_BY_DEFAULT
-
-
-def check_actor(
-    role: str, scope: str | None, allowed: Iterable[str], code: str | None = None
-) -> None:
-    """Raise Forbidden unless `role` is in `allowed` and `code` (when given) is in `scope`."""
-    allowed = tuple(allowed)
-    if role not in allowed:
-        names = "、".join(label(r) for r in allowed)
-        raise Forbidden(f"{label(role)}无权执行此操作（需要：{names}）")
-    if code is not None and not in_scope(scope, code):
-        raise Forbidden(f"{code} 不在您的管辖范围（{scope}）内", "out_of_scope")

@@ -14,13 +14,11 @@ from gis.checks import parse_crs, parse_lonlat, unsafe_text
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from layers import workcal
+from layers.access import policy, roles
 from layers.access.actors import Actor
 from layers.demands import events
 from layers.demands import store as demands
 from layers.demands.actions import ACTION_HANDLERS
-
-COORDINATORS = frozenset({"dispatcher", "community_staff", "supervisor", "admin"})
-RESIDENT_PROXIES = frozenset({"dispatcher", "admin"})
 
 
 @dataclass(frozen=True)
@@ -57,15 +55,16 @@ def allowed_actions(state: str) -> list[str]:
 
 
 def _is_assignee(actor: Actor, d: dict) -> bool:
-    if actor.role == "admin":
+    """Return True when the demand is the actor's to handle: theirs, their department's, or
+    their community's (an admin handles any)."""
+    if actor.role == roles.ADMIN:
         return True
-    if actor.role == "department_staff":
+    if actor.role == roles.DEPARTMENT_STAFF:
         return d["assignee_department_code"] is not None and (
             d["assignee_department_code"] == actor.department_code)
     if d["assignee_user_id"] is not None:
         return d["assignee_user_id"] == actor.user_id
-    return (d["assignee_community_code"] is not None
-            and actor.role in ("grid_worker", "community_staff") and actor.covers(d["grid_code"]))
+    return d["assignee_community_code"] is not None and actor.covers(d["grid_code"])
 
 
 def _token_matches(d: dict, token: object) -> bool:
@@ -80,11 +79,8 @@ def follow_token_matches(d: dict, token: object) -> bool:
     return _token_matches(d, token)
 
 
-ROLES_FOR = {
-    "coordinator": COORDINATORS,
-    "assignee": frozenset({"admin", "department_staff", "grid_worker", "community_staff"}),
-    "claimer": frozenset({"department_staff"}),
-}
+PERMISSION_OF = {"coordinator": "demands.dispatch", "assignee": "demands.handle",
+                 "claimer": "demands.claim"}
 
 
 def check_role(rule: Rule, actor: Actor) -> None:
@@ -96,7 +92,7 @@ def check_role(rule: Rule, actor: Actor) -> None:
                         "not_staff")
     if not actor.is_staff:
         raise Unauthorized("此操作需要工作人员登录（staff login required）")
-    if actor.role not in ROLES_FOR[rule.who]:
+    if not policy.may(actor, PERMISSION_OF[rule.who]):
         raise Forbidden(f"角色 {actor.role} 无权执行此操作（not allowed for this role）")
 
 
@@ -105,7 +101,7 @@ def check_relation(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
     if rule.who == "resident":
         if _token_matches(d, body.get("follow_token")):
             return
-        if actor.role in RESIDENT_PROXIES and actor.covers(d["grid_code"]):
+        if actor.is_staff and policy.may(actor, "demands.rate_for_resident", d["grid_code"]):
             return
         raise Forbidden("需要该诉求的查询凭证（follow_token）", "bad_follow_token")
     if rule.who == "coordinator":

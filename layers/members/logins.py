@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from gis.checks import is_whole
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
-from layers.access import audit, roles, users
+from layers.access import audit, policy, roles, users
 from layers.access.actors import Actor
 from layers.members import store as members
 
-MANAGERS: frozenset[str] = frozenset({roles.ADMIN})
 """Roles that may link logins: a linked login reports the member's positions, duty and service
 days and earns a rider's points, so this is account administration — the admin's (like
 `flask users` and `flask members link`), within the admin's scope."""
@@ -41,8 +40,8 @@ _IN_SCOPE = ("EXISTS (SELECT 1 FROM member_grids g WHERE g.member_id = m.id "
 
 
 def check_manager(actor: Actor) -> None:
-    """Raise Forbidden unless the actor's role may link members' logins (MANAGERS)."""
-    roles.check_actor(actor.role, actor.scope, sorted(MANAGERS))
+    """Raise Forbidden unless the actor's role may link members' logins (members.logins)."""
+    policy.require(actor, "members.logins")
 
 
 def _scope_clause(scope: str | None) -> tuple[str, dict]:

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from gis.checks import parse_crs, parse_lonlat, parse_number
 from gis.coords import to_wgs84
-from gis.errors import BadInput, Conflict, Invalid, NotFound
+from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from layers import workcal
+from layers.access import policy
+from layers.access.actors import Actor
 
 KINDS: dict[str, str] = {
     "grid_leader": "网格长",
@@ -37,6 +39,27 @@ def member(session: Session, member_id: int) -> dict:
     if row is None:
         raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
     return dict(row)
+
+
+def in_scope(session: Session, member_id: int, scope: str | None) -> bool:
+    """Return True when one of the member's responsible grids lies in hierarchy `scope`
+    (None = the whole city)."""
+    if scope is None:
+        return True
+    return bool(session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM member_grids WHERE member_id = :m "
+             "AND grid_code LIKE :p)"), {"m": member_id, "p": scope + "%"}).scalar())
+
+
+def check_acts_for(session: Session, actor: Actor, member_id: int) -> dict:
+    """Return the member when the actor is its own login, or may act for members
+    (members.act_for) with one of the member's grids in scope; Forbidden otherwise."""
+    found = member(session, member_id)
+    if found["user_id"] is not None and found["user_id"] == actor.user_id:
+        return found
+    if policy.may(actor, "members.act_for") and in_scope(session, member_id, actor.scope):
+        return found
+    raise Forbidden("只能上报本人的位置（only your own position）")
 
 
 def _reported_at(raw: object, now: datetime) -> datetime:

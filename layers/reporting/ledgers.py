@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.errors import Forbidden
 from layers import workcal
+from layers.access import policy, roles
+from layers.access.actors import Actor
 from layers.demands import labels
 from layers.demands.store import OPEN_STATES
 from layers.reporting.board import Period
@@ -43,6 +46,23 @@ WHERE d.state <> 'merged' AND {where}
   AND d.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
 ORDER BY d.created_at, d.id
 """
+
+
+def rows_within(actor: Actor, kind: str, code: str) -> str | None:
+    """Return the hierarchy prefix the actor's ledger rows are limited to (None: no limit).
+
+    Raise Forbidden for department staff asking for another department or for a community,
+    and for anyone asking for a community outside their scope.
+    """
+    policy.require(actor, "ledgers.download")
+    if actor.role == roles.DEPARTMENT_STAFF and (kind == "community"
+                                                 or actor.department_code != code):
+        raise Forbidden("部门工作人员只能下载本部门的台账", "out_of_scope")
+    if kind == "department" or policy.in_reach(actor, code):
+        return actor.scope
+    if actor.scope and actor.scope.startswith(code):
+        return actor.scope  # a grid worker: only their grid within the community
+    raise Forbidden(f"{code} 不在您的管辖范围内", "out_of_scope")
 
 
 def unit_name(session: Session, kind: str, code: str) -> str | None:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from gis.checks import unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from layers import workcal
-from layers.access import audit
+from layers.access import audit, policy
 from layers.access.actors import Actor
+from layers.members import store as members
 
 # Points: every weight in one place (per report, per verified report, per help, per leaflets).
 POINTS = {"filed": 1, "verified": 3, "help": 2, "leaflets": 1}
@@ -21,8 +22,6 @@ VERIFIED_THRESHOLD = 5  # verified reports (all time) a rider needs for 差评�
 VERIFIED_STATES = ("verified", "closed")
 ACTIVITY_KINDS = {"help": "随手帮", "leaflets": "随口宣"}
 MAX_ACTIVITY_COUNT = {"help": 50, "leaflets": 20000}
-STAFF_VIEWERS = frozenset({"dispatcher", "community_staff", "supervisor", "leader", "admin"})
-RECORDERS = frozenset({"grid_worker", "community_staff", "supervisor", "admin"})
 MAX_ID = 2**31 - 1  # members.id is an int4: larger ids cannot exist
 
 
@@ -74,24 +73,14 @@ def own_rider(session: Session, actor: Actor) -> int:
     return found
 
 
-def in_scope(session: Session, member_id: int, scope: str | None) -> bool:
-    """Return True when one of the rider's responsible grids lies in hierarchy `scope`
-    (None = the whole city)."""
-    if scope is None:
-        return True
-    return bool(session.execute(
-        text("SELECT EXISTS (SELECT 1 FROM member_grids WHERE member_id = :m "
-             "AND grid_code LIKE :p)"), {"m": member_id, "p": scope + "%"}).scalar())
-
-
 def check_access(session: Session, actor: Actor, member_id: int,
-                 allowed: frozenset[str] = STAFF_VIEWERS, own: bool = True) -> dict:
-    """Return the rider when the actor is the rider's own login (if `own`) or has an
-    `allowed` role covering the rider's grids; Forbidden otherwise."""
+                 permission: str = "riders.view", own: bool = True) -> dict:
+    """Return the rider when the actor is the rider's own login (if `own`) or holds
+    `permission` with one of the rider's grids in scope; Forbidden otherwise."""
     found = rider(session, member_id)
     if own and actor.user_id is not None and found["user_id"] == actor.user_id:
         return found
-    if actor.role in allowed and in_scope(session, member_id, actor.scope):
+    if policy.may(actor, permission) and members.in_scope(session, member_id, actor.scope):
         return found
     raise Forbidden("只能查看或登记本人或辖区内流动网格员的贡献（own or in scope only）")
 
@@ -212,11 +201,11 @@ def record_activity(session: Session, member_id: int, actor: Actor, body: object
                     now: datetime | None = None) -> dict:
     """Record help given (随手帮) or leaflets handed out (随口宣) by a rider, as staff in scope
     (never the rider's own login); return the stored row."""
-    if actor.role not in RECORDERS or actor.user_id is None:
+    if not policy.may(actor, "riders.record") or actor.user_id is None:
         raise Forbidden("随手帮、随口宣由网格员或社区工作人员登记（staff only）")
     if rider(session, member_id)["user_id"] == actor.user_id:
         raise Forbidden("不能为本人登记贡献（not for yourself）", "own_record")
-    check_access(session, actor, member_id, RECORDERS, own=False)
+    check_access(session, actor, member_id, "riders.record", own=False)
     kind, count, note, at = check_activity(body, now or datetime.now(UTC))
     row = session.execute(
         text("INSERT INTO rider_activities (member_id, kind, count, note, at, recorded_by) "
@@ -228,5 +217,5 @@ def record_activity(session: Session, member_id: int, actor: Actor, body: object
 
 def audit_phone_reads(session: Session, actor: Actor, subject: str) -> None:
     """Log that `actor` read riders' unmasked phone numbers (subject: what was shown)."""
-    if actor.is_staff and actor.personal_data:
+    if policy.may(actor, "personal_data.read"):
         audit.record(session, actor, "read_personal_data", subject)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from gis.checks import unsafe_text
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
+from layers.access import policy
 from layers.access.actors import Actor
 from layers.riders import contributions as riders
 
-DECIDERS = frozenset({"community_staff", "supervisor", "admin"})
 STATES = {"pending": "待审核", "approved": "已同意", "declined": "未同意"}
 _COMMUNITY = re.compile(r"^[0-9]{12}$")
 _COLUMNS = ("r.id, r.member_id, r.platform, r.order_ref, r.reason, r.state, r.community_code, "
@@ -68,7 +68,7 @@ def request_review_removal(session: Session, member_id: int, actor: Actor, body:
                            threshold: int = riders.VERIFIED_THRESHOLD) -> dict:
     """File a 差评消消乐 request for a rider (their own login, or staff in scope); Conflict
     below `threshold` verified reports or when the same order is already pending."""
-    found = riders.check_access(session, actor, member_id, DECIDERS)
+    found = riders.check_access(session, actor, member_id, "riders.decide")
     fields = check_request(body)
     verified = riders.verified_total(session, member_id)
     if verified < threshold:
@@ -101,8 +101,8 @@ def decide_review(session: Session, request_id: int, actor: Actor, approve: bool
                   note: str = "", now: datetime | None = None) -> dict:
     """Approve or decline a pending request as community staff, a supervisor or an admin whose
     scope covers its community; Conflict when already decided. Return it after."""
-    if actor.role not in DECIDERS:
-        raise Forbidden("只有社区工作人员、督导或管理员可以审核差评消消乐申请")
+    if not policy.may(actor, "riders.decide"):
+        raise Forbidden(policy.refusal(actor.role, "riders.decide"))
     if not isinstance(note, str) or len(note) > 500:
         raise Invalid({"note": "备注应为不超过 500 字的文本"})
     if problem := unsafe_text(note):
@@ -131,7 +131,7 @@ def list_reviews(session: Session, actor: Actor, state: str | None = None,
     if state is not None and state not in STATES:
         raise BadInput(f"参数 state 应为：{', '.join(STATES)}", "bad_state")
     where, params = ["TRUE"], {"state": state, "member": member_id}
-    if actor.role not in riders.STAFF_VIEWERS:
+    if not policy.may(actor, "riders.view"):
         own = riders.rider_of_user(session, actor.user_id)
         if own is None or (member_id is not None and member_id != own):
             return []

@@ -15,11 +15,10 @@ from gis.checks import is_whole, parse_crs, parse_number, unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
-from layers.access import audit, roles
+from layers.access import audit, policy
 from layers.access.actors import Actor
 from layers.stations import store as stations
 
-EDITORS: frozenset[str] = frozenset({roles.ADMIN, roles.COMMUNITY_STAFF, roles.SUPERVISOR})
 """Roles that may maintain stations, each within its scope (an admin without one: the city)."""
 LIMITS = {"name": 100, "address": 300, "opening_hours": 100}  # the columns' lengths
 LABELS = {"kind": "驿站类型", "name": "驿站名称", "address": "地址", "services": "服务项目",
@@ -64,16 +63,14 @@ class StationFilter:
 
 
 def check_editor(actor: Actor) -> None:
-    """Raise Forbidden unless the actor's role may maintain stations (EDITORS)."""
-    roles.check_actor(actor.role, actor.scope, sorted(EDITORS))
+    """Raise Forbidden unless the actor's role may maintain stations (stations.edit)."""
+    policy.require(actor, "stations.edit")
 
 
 def may_edit(actor: Actor, grid_code: str | None) -> bool:
-    """Return True when the actor is an editor whose scope holds `grid_code` (a station in no
-    grid: city-wide editors only)."""
-    if actor.role not in EDITORS or not actor.is_staff:
-        return False
-    return actor.scope is None or (grid_code is not None and actor.covers(grid_code))
+    """Return True when the actor may edit a station in `grid_code` (a station in no grid:
+    city-wide editors only)."""
+    return actor.is_staff and policy.may(actor, "stations.edit", grid_code or "")
 
 
 def _text(name: str, raw: object, errors: dict, required: bool = False) -> str:

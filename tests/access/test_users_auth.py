@@ -11,10 +11,11 @@ from flask import jsonify
 from sqlalchemy import text
 
 from gis.errors import BadInput, Conflict, Forbidden
-from layers.access import roles, tokens, users
+from layers.access import policy, roles, tokens, users
+from layers.access.actors import Actor
 from layers.demo import users as demo_users
 from web import create_app
-from web.access.auth import current_actor, roles_required, staff_required
+from web.access.guard import current_actor, requires
 
 PASSWORD = "correct-horse-9"
 SCOPE_STREET = "230903011"
@@ -58,10 +59,11 @@ def csrf_app(session_factory):
     app.add_url_rule(
         "/api/v1/_test/dispatch",
         "test_dispatch",
-        roles_required(roles.DISPATCHER, roles.ADMIN)(_who),
+        requires("members.act_for")(_who),  # dispatchers and admins
         methods=["GET", "POST"],
     )
-    app.add_url_rule("/_test/staff", "test_staff", staff_required(lambda: "staff page"))
+    app.add_url_rule("/_test/staff", "test_staff",
+                     requires("demands.register")(lambda: "staff page"))  # every staff role
     return app
 
 
@@ -93,12 +95,14 @@ def test_scope_codes_must_have_6_9_12_or_15_digits():
             roles.check_scope(bad)
 
 
-def test_check_actor_refuses_wrong_role_and_codes_outside_the_scope():
-    roles.check_actor("supervisor", SCOPE_STREET, ["supervisor"], "230903011001002")
+def test_policy_refuses_wrong_role_and_codes_outside_the_scope():
+    supervisor = Actor(role="supervisor", user_id=1, scope=SCOPE_STREET)
+    policy.require(supervisor, "riders.decide", "230903011001002")
     with pytest.raises(Forbidden):
-        roles.check_actor("grid_worker", SCOPE_COMMUNITY, ["supervisor"])
+        policy.require(Actor(role="grid_worker", user_id=2, scope=SCOPE_COMMUNITY),
+                       "riders.decide")
     with pytest.raises(Forbidden) as err:
-        roles.check_actor("supervisor", SCOPE_STREET, ["supervisor"], "230902035001001")
+        policy.require(supervisor, "riders.decide", "230902035001001")
     assert err.value.code == "out_of_scope"
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from layers.access.actors import Actor, for_user
+from web.access.guard import current_actor
 
 
 def current() -> Actor:
     """Return the logged-in or token-bearing staff member, or the anonymous resident."""
-    from web.access.auth import current_actor
-
     return for_user(current_actor())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -21,8 +21,11 @@ STATUS = {
 }
 
 
-def _json_error(status: int, code: str, message: str, **extra):
-    return jsonify({"error": {"code": code, "message": message, **extra}}), status
+def json_error(status: int, code: str, message: str, **extra) -> Response:
+    """Return the API's error answer {"error": {code, message, ...extra}} with `status`."""
+    resp = jsonify({"error": {"code": code, "message": message, **extra}})
+    resp.status_code = status
+    return resp
 
 
 PAGE_TEXT = {
@@ -37,8 +40,12 @@ PAGE_TEXT = {
 }
 
 
-def _is_api() -> bool:
-    return request.path.startswith(("/api/", "/open311/"))
+API_PREFIXES = ("/api/", "/open311/")
+
+
+def is_api() -> bool:
+    """Return True for a request to the JSON API or Open311 (JSON answers, bearer tokens)."""
+    return request.path.startswith(API_PREFIXES)
 
 
 def error_page(status: int, message: str | None = None):
@@ -53,23 +60,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return _json_error(exc.status, exc.code, exc.message)
+        return json_error(exc.status, exc.code, exc.message)
 
     for exc_type, status in STATUS.items():
 
         def _domain(exc, status=status):
-            if not _is_api():
+            if not is_api():
                 return error_page(status, str(exc))
             extra = {k: getattr(exc, k) for k in ("fields", "allowed") if hasattr(exc, k)}
-            return _json_error(status, exc.code, str(exc), **extra)
+            return json_error(status, exc.code, str(exc), **extra)
 
         app.register_error_handler(exc_type, _domain)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if _is_api():
+        if is_api():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return _json_error(exc.code or 500, code, exc.description or exc.name)
+            return json_error(exc.code or 500, code, exc.description or exc.name)
         if exc.code in PAGE_TEXT:
             return error_page(exc.code)
         return exc

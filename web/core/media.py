@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, send_file
 
 from layers.demands import photos
 from layers.demands.photo_files import photo_path
+from web.access.guard import requires
 from web.core.db import get_session
 
 bp = Blueprint("media", __name__)
@@ -21,6 +22,7 @@ def media_dir() -> str:
 
 
 @bp.get(f"{photos.URL_PREFIX}<name>")
+@requires("public")
 def photo(name: str) -> Response:
     """A stored photo or its thumbnail as JPEG, cached for a year; 404 for unknown tokens."""
     match = _NAME.fullmatch(name)

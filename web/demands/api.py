@@ -8,6 +8,7 @@ from layers.demands import events, idempotency, photo_files, photos, taxonomy, t
 from layers.demands import queries as demand_queries
 from layers.demands import store as demands
 from web.access import actor as acting
+from web.access.guard import requires
 from web.core import params, uploads
 from web.core.db import get_session
 from web.core.media import media_dir
@@ -16,6 +17,7 @@ bp = Blueprint("demands", __name__)  # under /api/v1 (web.create_app)
 
 
 @bp.post("/demands")
+@requires("public")
 def create_demand() -> tuple[Response, int]:
     """Take in a demand (anyone may): JSON, or multipart with up to 9 'before' `photos`;
     Idempotency-Key makes retries safe."""
@@ -38,6 +40,7 @@ def create_demand() -> tuple[Response, int]:
 
 
 @bp.get("/demands")
+@requires("public")
 def list_demands() -> Response:
     """Demands as GeoJSON, filtered and paged; personal data only for permitted staff."""
     session, actor = get_session(), acting.current()
@@ -49,6 +52,7 @@ def list_demands() -> Response:
 
 
 @bp.get("/demands/<code>")
+@requires("public")
 def demand(code: str) -> Response:
     """One demand with its event history."""
     session, actor = get_session(), acting.current()
@@ -67,6 +71,7 @@ def demand(code: str) -> Response:
 
 
 @bp.post("/demands/<code>/transitions")
+@requires("public")
 def transition(code: str) -> Response:
     """Take one action on a demand (JSON, or multipart with `photos`: 'after' on resolve,
     else 'progress'); the state machine decides whether it is allowed."""
@@ -81,12 +86,14 @@ def transition(code: str) -> Response:
 
 
 @bp.get("/categories")
+@requires("public")
 def categories() -> Response:
     """The demand categories (大类/小类) with departments and time limits."""
     return jsonify(taxonomy.list_categories(get_session()))
 
 
 @bp.get("/departments")
+@requires("public")
 def departments() -> Response:
     """The functional departments."""
     return jsonify(taxonomy.list_departments(get_session()))

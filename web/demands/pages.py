@@ -15,7 +15,7 @@ from layers.demands import queries as demand_queries
 from layers.demands import store as demands
 from layers.demands.fields import SOURCES
 from web.access import actor as acting
-from web.access.auth import staff_required
+from web.access.guard import requires
 from web.core import uploads
 from web.core.db import get_session
 from web.core.errors import error_page
@@ -54,7 +54,7 @@ def _file(session: Session, form: DemandForm) -> dict | None:
 
 
 @bp.route("/demands/new", methods=["GET", "POST"])
-@staff_required
+@requires("demands.register")
 def new_demand() -> Any:
     """登记诉求: the form; a valid POST files the demand and shows its page."""
     session = get_session()
@@ -69,7 +69,7 @@ def new_demand() -> Any:
 
 
 @bp.get("/demands/<code>")
-@staff_required
+@requires("demands.register")
 def demand_page(code: str) -> Any:
     """One demand for staff: its fields, event history and photos (thumbnails → full size)."""
     session, actor = get_session(), acting.current()

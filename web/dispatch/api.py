@@ -12,9 +12,8 @@ from gis.errors import Invalid
 from layers.demands.dispatch import candidates
 from layers.demands.dispatch import queue as dispatch_queue
 from web.access import actor as acting
-from web.access.auth import roles_required
+from web.access.guard import requires
 from web.core.db import get_session
-from web.members.api import COORDINATORS
 
 bp = Blueprint("dispatch", __name__)  # under /api/v1 (web.create_app)
 
@@ -29,7 +28,7 @@ def _limit(raw: str) -> int:
 
 
 @bp.get("/dispatch/queue")
-@roles_required(*COORDINATORS)
+@requires("demands.dispatch")
 def dispatch_queue_view() -> Response:
     """Demands waiting for dispatch in the actor's scope (urgent, overdue, oldest first)."""
     limit = _limit(request.args.get("limit", "100"))
@@ -40,7 +39,7 @@ def dispatch_queue_view() -> Response:
 
 
 @bp.get("/demands/<code>/candidates")
-@roles_required(*COORDINATORS)
+@requires("demands.dispatch")
 def demand_candidates(code: str) -> Response:
     """The nearest responsible units for a demand, ranked, with distances in metres."""
     raw = request.args.get("limit", "10")

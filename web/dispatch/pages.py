@@ -6,12 +6,11 @@ from flask import Blueprint, render_template, url_for
 
 from grids import mapdata
 from layers.demands import taxonomy
-from web.access.auth import roles_required
+from web.access.guard import requires
 from web.core import maps
 from web.core.db import get_session
 from web.core.map_context import CODE_SLOT, basemap, map_links
 from web.dispatch.maps import dispatch_map
-from web.members.api import COORDINATORS
 
 bp = Blueprint("dispatch", __name__)
 POLL_MS = 10_000
@@ -35,7 +34,7 @@ def _config(departments: list[dict]) -> dict:
 
 
 @bp.get("/dispatch")
-@roles_required(*COORDINATORS)
+@requires("demands.dispatch")
 def dispatch_page():
     """The queue of demands waiting for dispatch beside a map (coordinator roles only)."""
     session = get_session()

@@ -8,6 +8,7 @@ from gis.checks import parse_crs, parse_number
 from grids import locate as locating
 from grids import queries
 from grids.exporter import export_grids
+from web.access.guard import requires
 from web.core import params
 from web.core.db import get_session
 
@@ -15,6 +16,7 @@ bp = Blueprint("grids", __name__)  # under /api/v1 (web.create_app)
 
 
 @bp.get("/locate")
+@requires("public")
 def locate() -> Response:
     """The grid, community, street and district of a point (lon, lat, crs)."""
     lon = parse_number("lon", request.args.get("lon"))
@@ -24,6 +26,7 @@ def locate() -> Response:
 
 
 @bp.get("/grids")
+@requires("public")
 def grids() -> Response:
     """Current grids as a GeoJSON FeatureCollection, filtered and optionally simplified."""
     grid_filter = params.grid_filter(request.args)
@@ -35,6 +38,7 @@ def grids() -> Response:
 
 
 @bp.get("/grids/<code>")
+@requires("public")
 def grid(code: str) -> Response:
     """One grid as a GeoJSON Feature with its hierarchy and neighbouring grids."""
     detail = queries.grid_detail(get_session(), code)
@@ -46,6 +50,7 @@ def grid(code: str) -> Response:
 
 
 @bp.get("/districts/outlines")
+@requires("public")
 def district_outlines() -> Response:
     """Each district's outline derived from its current grids, as GeoJSON."""
     resp = jsonify(queries.district_outlines_from_grids(get_session()))
@@ -54,6 +59,7 @@ def district_outlines() -> Response:
 
 
 @bp.get("/grids/export")
+@requires("public")
 def grids_export() -> Response:
     """Return current grids (EPSG:4326) as GeoJSON, GeoPackage or zipped Shapefile; 400 if bad."""
     result = export_grids(get_session(), request.args.get("format", "geojson"))

@@ -10,6 +10,7 @@ from gis.errors import NotFound
 from gis.localtime import TZ
 from grids import mapdata
 from layers.stations import store as stations
+from web.access.guard import requires
 from web.core import maps
 from web.core.db import get_session
 from web.core.errors import error_page
@@ -34,12 +35,14 @@ def _local_date(iso: str) -> str:
 
 
 @bp.get("/")
+@requires("public")
 def index():
     """Redirect to the grid map."""
     return redirect(url_for("pages.grid_map"))
 
 
 @bp.get("/map")
+@requires("public")
 def grid_map():
     """The city map: every current grid coloured by street, outlines, river, red stations,
     search."""
@@ -59,6 +62,7 @@ def grid_map():
 
 
 @bp.get("/grids/<code>")
+@requires("public")
 def grid_page(code: str):
     """One grid: hierarchy, attributes, neighbours and a small map; Chinese 404 if unknown."""
     try:

@@ -6,38 +6,28 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from gis.errors import Forbidden, Invalid
+from gis.errors import Invalid
+from layers.access import policy
 from layers.members import logins as member_logins
 from layers.members import map_data as member_map
 from layers.members import service_days
 from layers.members import store as members
 from web.access import actor as acting
-from web.access.auth import login_required, require_scope, roles_required, staff_required
+from web.access.guard import requires
 from web.core import params
 from web.core.db import get_session
 
 bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
 
-COORDINATORS = ("dispatcher", "community_staff", "supervisor", "admin")
 ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
 
 
-def _may_act_for(member_id: int) -> None:
-    """Raise Forbidden unless the actor is this member's own login, a dispatcher or an admin."""
-    actor = acting.current()
-    if actor.role in ("dispatcher", "admin"):
-        return
-    owner = members.member(get_session(), member_id)["user_id"]
-    if owner is None or owner != actor.user_id:
-        raise Forbidden("只能上报本人的位置（only your own position）")
-
-
 @bp.post("/members/<int:member_id>/positions")
-@login_required
+@requires("account.own")
 def member_position(member_id: int) -> tuple[Response, int]:
     """Record a member's position (lon, lat, crs, accuracy, time); latest and history."""
     session = get_session()
-    _may_act_for(member_id)
+    members.check_acts_for(session, acting.current(), member_id)
     out = members.record_position(session, member_id, request.get_json(silent=True))
     session.commit()
     out.pop("phone", None)
@@ -45,11 +35,11 @@ def member_position(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/members/<int:member_id>/duty")
-@login_required
+@requires("account.own")
 def member_duty(member_id: int) -> Response:
     """Set a member on or off duty: {"on_duty": true|false}."""
     session = get_session()
-    _may_act_for(member_id)
+    members.check_acts_for(session, acting.current(), member_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("on_duty"), bool):
         raise Invalid({"on_duty": "应为 true 或 false"})
@@ -59,7 +49,7 @@ def member_duty(member_id: int) -> Response:
 
 
 @bp.put("/members/<int:member_id>/login")
-@roles_required(*sorted(member_logins.MANAGERS))
+@requires("members.logins")
 def member_login(member_id: int) -> Response:
     """Tie a staff login to a member ({"login": "name"}) or remove it ({"login": null})."""
     session, actor = get_session(), acting.current()
@@ -76,7 +66,7 @@ def member_login(member_id: int) -> Response:
 
 
 @bp.get("/members/on-duty")
-@staff_required
+@requires("members.view")
 def members_on_duty() -> Response:
     """On-duty members of the actor's scope inside ?bbox= (WGS84), at most ?limit=, as the
     /members page embeds them (names for staff, never phones); says when it was truncated."""
@@ -89,11 +79,11 @@ def members_on_duty() -> Response:
 
 
 @bp.post("/members/<int:member_id>/check-in")
-@staff_required
+@requires("members.service_days")
 def member_check_in(member_id: int) -> tuple[Response, int]:
     """Check a professional member in for today at {lon, lat, crs} in their community."""
     session = get_session()
-    _may_act_for(member_id)
+    members.check_acts_for(session, acting.current(), member_id)
     lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
     out = service_days.check_in(session, member_id, lon, lat, crs)
     session.commit()
@@ -101,11 +91,11 @@ def member_check_in(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/members/<int:member_id>/check-out")
-@staff_required
+@requires("members.service_days")
 def member_check_out(member_id: int) -> Response:
     """Check a professional member out for today at {lon, lat, crs}."""
     session = get_session()
-    _may_act_for(member_id)
+    members.check_acts_for(session, acting.current(), member_id)
     lon, lat, crs = service_days.reported_point(request.get_json(silent=True))
     out = service_days.check_out(session, member_id, lon, lat, crs)
     session.commit()
@@ -113,14 +103,14 @@ def member_check_out(member_id: int) -> Response:
 
 
 @bp.get("/service-days/shortfall")
-@staff_required
+@requires("members.view")
 def service_day_shortfall() -> Response:
     """Professional members short of the monthly service days (?month=YYYY-MM&department=
     &district|street|community=), within the actor's scope."""
     month = service_days.parse_month(request.args.get("month"))
-    within = params.hierarchy_prefix(request.args) or acting.current().scope
-    if within:
-        require_scope(within)
+    actor = acting.current()
+    within = params.hierarchy_prefix(request.args) or actor.scope
+    policy.require(actor, "members.view", within)
     rows = service_days.shortfall(get_session(), month, request.args.get("department"), within)
     return jsonify({"month": f"{month:%Y-%m}", "minimum": service_days.MIN_DAYS,
                     "members": rows})

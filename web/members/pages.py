@@ -14,13 +14,14 @@ from wtforms.validators import DataRequired, Length
 
 from gis.errors import BadInput, DomainError, Forbidden, Invalid, NotFound
 from grids import mapdata
+from layers.access import policy
 from layers.demands import taxonomy
 from layers.members import logins as member_logins
 from layers.members import map_data as member_map
 from layers.members import service_days
 from layers.members import store as members
 from web.access import actor as acting
-from web.access.auth import roles_required, staff_required
+from web.access.guard import requires
 from web.core import maps
 from web.core.db import get_session
 from web.core.errors import STATUS, error_page
@@ -30,7 +31,6 @@ from web.members import maps as member_maps
 
 bp = Blueprint("members", __name__)
 TABLE_ROWS = 200
-MANAGERS = sorted(member_logins.MANAGERS)
 # Up to this many on-duty members in scope the map embeds them all; above, it fetches the
 # viewport's from /api/v1/members/on-duty (app config MEMBER_MAP_EMBED_MAX overrides; the
 # page's limit per fetch: MEMBER_MAP_FETCH_LIMIT).
@@ -82,7 +82,7 @@ def _layers(session, departments: list[dict],
 
 
 @bp.get("/members")
-@staff_required
+@requires("members.view")
 def index() -> Any:
     """网格力量: the member map with coverage controls, and the service-day shortfall table."""
     session, actor = get_session(), acting.current()
@@ -102,11 +102,11 @@ def index() -> Any:
         department=department, short=short[:TABLE_ROWS], short_total=len(short),
         professionals=len(everyone), minimum=service_days.MIN_DAYS, scope=actor.scope,
         no_rider=len(layers.no_rider), grid_count=len(layers.grids),
-        can_manage_logins=actor.role in member_logins.MANAGERS)
+        can_manage_logins=policy.may(actor, "members.logins"))
 
 
 @bp.get("/members/logins")
-@roles_required(*MANAGERS)
+@requires("members.logins")
 def logins() -> Any:
     """账号关联: members in scope whose id is ?q= or whose name contains it, with their logins."""
     query = request.args.get("q", "")
@@ -133,14 +133,14 @@ def _login_page(member_id: int, form: LinkLoginForm | None = None, error: str | 
 
 
 @bp.get("/members/<int:member_id>/login")
-@roles_required(*MANAGERS)
+@requires("members.logins")
 def member_login(member_id: int) -> Any:
     """One member: its current login, a form to link another and a button to unlink."""
     return _login_page(member_id)
 
 
 @bp.post("/members/<int:member_id>/login")
-@roles_required(*MANAGERS)
+@requires("members.logins")
 def link_login(member_id: int) -> Any:
     """Tie the login named in the form to the member; refusals are shown on the page."""
     form = LinkLoginForm()
@@ -162,7 +162,7 @@ def link_login(member_id: int) -> Any:
 
 
 @bp.post("/members/<int:member_id>/login/unlink")
-@roles_required(*MANAGERS)
+@requires("members.logins")
 def unlink_login(member_id: int) -> Any:
     """Remove the member's login (the member stays; the login stays a staff account)."""
     if not UnlinkLoginForm().validate_on_submit():

@@ -20,6 +20,7 @@ from gis.errors import DomainError, Forbidden, NotFound, Unauthorized
 from layers.open311 import post as open311_post
 from layers.open311 import requests as open311
 from web.access.auth import csrf
+from web.access.guard import requires
 from web.core.db import get_session
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -105,6 +106,7 @@ def _jurisdiction() -> None:
 
 
 @bp.get(f"/discovery.{FMT}")
+@requires("public")
 def discovery(fmt: str) -> Response:
     """The discovery document, with our state → open/closed mapping."""
     endpoint = url_for(".discovery", fmt="json", _external=True).rsplit("/", 1)[0]
@@ -112,12 +114,14 @@ def discovery(fmt: str) -> Response:
 
 
 @bp.get(f"/services.{FMT}")
+@requires("public")
 def services(fmt: str) -> Response:
     """Every active small class as a service."""
     return _answer(open311.services(get_session()), fmt, "services")
 
 
 @bp.get(f"/services/<code>.{FMT}")
+@requires("public")
 def service_definition(code: str, fmt: str) -> Response:
     """One service's definition (no extra attributes: metadata is false everywhere)."""
     return _answer(open311.service_definition(get_session(), code), fmt, "service_definition")
@@ -132,6 +136,7 @@ def _absolute_media(rows: list[dict]) -> list[dict]:
 
 
 @bp.get(f"/requests.{FMT}")
+@requires("public")
 def service_requests(fmt: str) -> Response:
     """Service requests by id, service_code, start/end date and status (newest first)."""
     query = open311.parse_query(request.args, datetime.now(UTC))
@@ -140,6 +145,7 @@ def service_requests(fmt: str) -> Response:
 
 
 @bp.post(f"/requests.{FMT}")
+@requires("public")
 def create_request(fmt: str) -> Response:
     """Create a demand from a form-encoded GeoReport POST (api_key required)."""
     session = get_session()
@@ -149,6 +155,7 @@ def create_request(fmt: str) -> Response:
 
 
 @bp.get(f"/requests/<request_id>.{FMT}")
+@requires("public")
 def service_request(request_id: str, fmt: str) -> Response:
     """One service request, as an array of one."""
     rows = open311.service_request(get_session(), request_id)
@@ -156,6 +163,7 @@ def service_request(request_id: str, fmt: str) -> Response:
 
 
 @bp.route("/", defaults={"rest": ""}, methods=ANY_METHOD)
+@requires("public")
 @bp.route("/<path:rest>", methods=ANY_METHOD)
 def unknown(rest: str) -> Response:
     """Answer unknown paths (404) and wrong methods (405) in the spec's error format."""

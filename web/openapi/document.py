@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify
 
 from grids.queries import city_extent
 from layers.demands.taxonomy import small_class_codes
+from web.access.guard import requires
 from web.core.db import get_session
 from web.openapi.paths import paths
 from web.openapi.schema import ERROR, ERRORS, Facts
@@ -56,6 +57,7 @@ def document(facts: Facts = Facts()) -> dict:
 
 
 @bp.get("/api/openapi.json")
+@requires("public")
 def openapi_json() -> Response:
     """The OpenAPI 3 document of the JSON API, with the city's extent and small classes."""
     session = get_session()

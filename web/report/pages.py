@@ -13,6 +13,7 @@ from layers.demands import follow as following
 from layers.demands import labels, taxonomy
 from layers.riders import contributions as riders
 from web.access import actor as acting
+from web.access.guard import requires
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.map_context import basemap
@@ -40,6 +41,7 @@ def _categories() -> tuple[list[dict], list[dict]]:
 
 
 @bp.get("/report")
+@requires("public")
 def report_page() -> str:
     """随手拍: location (GPS or a tap on the map) + photo + category → one-step report."""
     actor = acting.current()
@@ -51,6 +53,7 @@ def report_page() -> str:
 
 
 @bp.get("/report/outlines.json")
+@requires("public")
 def outlines() -> Response:
     """District outlines and current grids (code, name only; lon/lat, simplified ~10 m) for
     the tap-on-the-map fallback."""
@@ -67,6 +70,7 @@ def outlines() -> Response:
 
 
 @bp.get("/report/follow/<code>")
+@requires("public")
 def follow(code: str):
     """A report's state, grid and progress for whoever holds its follow token (?token=)."""
     try:

@@ -9,9 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from gis.checks import is_whole
 from gis.errors import BadInput, DomainError
 from grids.hierarchy import level_of
+from layers.access import policy
 from layers.demands import labels, transitions
 from layers.reporting import board
 from web.access import actor as acting
+from web.access.guard import requires
 from web.core import params
 from web.core.db import get_session
 from web.core.errors import error_page
@@ -46,6 +48,7 @@ def _sorted(rows: list[dict], sort: str) -> list[dict]:
 
 
 @bp.get("/board")
+@requires("public")
 def index():
     """Every community's figures, grouped by street, or sorted by a figure (?sort=)."""
     try:
@@ -64,6 +67,7 @@ def index():
 
 
 @bp.get("/board/<code>")
+@requires("public")
 def community(code: str):
     """One community's figures and its demands (paged) with before/after photos."""
     if level_of(code) != "community":
@@ -81,10 +85,11 @@ def community(code: str):
         "reporting/community.html", figures=figures[0], page=page, per_page=PER_PAGE,
         items=board.board_items(session, code, page, PER_PAGE), total=total,
         pages=max(1, -(-total // PER_PAGE)), args=request.args,
-        can_claim=actor.role == "department_staff", is_staff=actor.is_staff)
+        can_claim=policy.may(actor, "demands.claim"), is_staff=actor.is_staff)
 
 
 @bp.post("/board/claim/<code>")
+@requires("public")
 def claim(code: str):
     """A department takes an overdue item (认领): it is signed for by their department."""
     session, actor = get_session(), acting.current()

@@ -15,9 +15,9 @@ from flask import Blueprint, Response, request
 from gis.errors import BadInput, Forbidden
 from grids.hierarchy import level_of
 from layers import workcal
-from layers.access import roles
 from layers.reporting import ledger_files, ledgers
-from web.access.auth import current_actor, staff_required
+from web.access import actor as acting
+from web.access.guard import requires
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.periods import period_args
@@ -28,22 +28,6 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 _DEPARTMENT_CODE = re.compile(r"[a-z0-9_-]{1,20}")
-
-
-def rows_within(role: str, scope: str | None, department: str | None, kind: str,
-                code: str) -> str | None:
-    """Return the hierarchy prefix a user's ledger rows are limited to (None: no limit).
-
-    Raise Forbidden for department staff asking for another department or for a community,
-    and for anyone asking for a community outside their scope.
-    """
-    if role == roles.DEPARTMENT_STAFF and (kind == "community" or department != code):
-        raise Forbidden("部门工作人员只能下载本部门的台账", "out_of_scope")
-    if kind == "department" or roles.in_scope(scope, code):
-        return scope
-    if scope and scope.startswith(code):
-        return scope  # a grid worker: only their grid within the community
-    raise Forbidden(f"{code} 不在您的管辖范围内", "out_of_scope")
 
 
 def _known(kind: str, code: str) -> str | None:
@@ -59,16 +43,15 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 
 @bp.get("/ledgers/<any(department, community):kind>/<code>.<any(xlsx, csv):fmt>")
-@staff_required
+@requires("ledgers.download")
 def download(kind: str, code: str, fmt: str):
     """The ledger file of a department or community, optionally for ?from=&to= dates."""
     name = _known(kind, code)
     if name is None:
         label = "部门" if kind == "department" else "社区"
         return error_page(404, f"没有编码为“{code[:40]}”的{label}。")
-    user = current_actor()
     try:
-        within = rows_within(user.role, user.scope_code, user.department_code, kind, code)
+        within = ledgers.rows_within(acting.current(), kind, code)
         period = period_args(request.args)
     except Forbidden as err:
         return error_page(403, str(err))

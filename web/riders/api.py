@@ -12,7 +12,7 @@ from gis.errors import Invalid
 from layers.riders import contributions as riders
 from layers.riders import reviews as rider_reviews
 from web.access import actor as acting
-from web.access.auth import login_required, roles_required, staff_required
+from web.access.guard import requires
 from web.core.db import get_session
 
 bp = Blueprint("riders", __name__)  # under /api/v1 (web.create_app)
@@ -26,7 +26,7 @@ def _json_body() -> dict:
 
 
 @bp.get("/riders/me/contributions")
-@login_required
+@requires("account.own")
 def own_contributions() -> Response:
     """The month (?month=YYYY-MM) of the rider the login acts for; 404 when it acts for none."""
     session = get_session()
@@ -35,7 +35,7 @@ def own_contributions() -> Response:
 
 
 @bp.get("/riders/<int:member_id>/contributions")
-@login_required
+@requires("account.own")
 def rider_contributions(member_id: int) -> Response:
     """A rider's month (?month=YYYY-MM, default this month): reports filed and verified, help,
     leaflets, points; for the rider's own login or staff viewers in scope."""
@@ -45,7 +45,7 @@ def rider_contributions(member_id: int) -> Response:
 
 
 @bp.post("/riders/<int:member_id>/activities")
-@staff_required
+@requires("riders.record")
 def rider_activity(member_id: int) -> tuple[Response, int]:
     """Record 随手帮 (kind help) or 随口宣 (kind leaflets, count = leaflets) for a rider."""
     session = get_session()
@@ -55,7 +55,7 @@ def rider_activity(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/riders/<int:member_id>/review-requests")
-@login_required
+@requires("account.own")
 def rider_review_request(member_id: int) -> tuple[Response, int]:
     """File a 差评消消乐 request (platform, order_ref, reason, community_code?); 409 below the
     verified-report threshold."""
@@ -67,7 +67,7 @@ def rider_review_request(member_id: int) -> tuple[Response, int]:
 
 
 @bp.post("/review-requests/<int:request_id>/decision")
-@roles_required(*sorted(rider_reviews.DECIDERS))
+@requires("riders.decide")
 def review_decision(request_id: int) -> Response:
     """Approve or decline a pending request: {"approve": true|false, "note": "..."}."""
     session = get_session()
@@ -81,7 +81,7 @@ def review_decision(request_id: int) -> Response:
 
 
 @bp.get("/review-requests")
-@login_required
+@requires("account.own")
 def review_requests() -> Response:
     """差评消消乐 requests (?state=pending|approved|declined, ?member_id=), newest first."""
     raw = request.args.get("member_id")

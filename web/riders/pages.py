@@ -14,11 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from gis.errors import BadInput, DomainError, Invalid, NotFound
+from layers.access import policy
 from layers.demands.queries import mask_phone
 from layers.riders import contributions as riders
 from layers.riders import reviews as rider_reviews
 from web.access import actor as acting
-from web.access.auth import login_required, roles_required
+from web.access.guard import requires
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.demands.pages import local_time
@@ -41,7 +42,6 @@ def _carry_out(run: Callable[[], object], failed: str, done: str) -> None:
         flash(done, "success")
 
 
-VIEWERS = ("community_staff", "supervisor", "leader", "admin")
 
 
 class DecisionForm(FlaskForm):
@@ -79,7 +79,7 @@ def _month_arg() -> str:
 
 
 @bp.get("/riders")
-@roles_required(*VIEWERS)
+@requires("riders.view")
 def ledger() -> Any:
     """This month's (?month=YYYY-MM) contributions of the riders in scope, and the pending
     差评消消乐 requests of the actor's communities."""
@@ -97,12 +97,13 @@ def ledger() -> Any:
     return render_template(
         "riders/ledger.html", book=book, pending=pending, weights=riders.POINTS,
         per_point=riders.LEAFLETS_PER_POINT, threshold=riders.VERIFIED_THRESHOLD,
-        can_decide=actor.role in rider_reviews.DECIDERS, can_record=actor.role in riders.RECORDERS,
+        can_decide=policy.may(actor, "riders.decide"),
+        can_record=policy.may(actor, "riders.record"),
         decision_form=DecisionForm(), activity_form=ActivityForm(), local_time=local_time)
 
 
 @bp.post("/riders/review-requests/<int:request_id>/decision")
-@roles_required(*sorted(rider_reviews.DECIDERS))
+@requires("riders.decide")
 def decide(request_id: int) -> Any:
     """Approve or decline a pending request from the ledger page."""
     form = DecisionForm()
@@ -116,7 +117,7 @@ def decide(request_id: int) -> Any:
 
 
 @bp.post("/riders/activities")
-@roles_required(*sorted(riders.RECORDERS & set(VIEWERS)))
+@requires("riders.record")
 def record() -> Any:
     """Record 随手帮 or 随口宣 for a rider from the ledger page."""
     form = ActivityForm()
@@ -130,7 +131,7 @@ def record() -> Any:
 
 
 @bp.get("/riders/me")
-@login_required
+@requires("account.own")
 def mine() -> Any:
     """A rider's own month (?month=YYYY-MM): reports, verified, help, leaflets, points, and its
     差评消消乐 requests with a form to ask for one (no phones, no other rider)."""
@@ -150,7 +151,7 @@ def mine() -> Any:
 
 
 @bp.post("/riders/me/review-requests")
-@login_required
+@requires("account.own")
 def request_review() -> Any:
     """File the rider's own 差评消消乐 request from /riders/me; refusals are flashed."""
     form = ReviewRequestForm()

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from gis.coords import to_wgs84
 from layers.stations import store as stations
+from web.access.guard import requires
 from web.core.db import get_session
 
 bp = Blueprint("stations", __name__)  # under /api/v1 (web.create_app)
@@ -15,6 +16,7 @@ DISTANCE_NOTE = "直线距离（大地线，米）straight-line geodesic distanc
 
 
 @bp.get("/stations")
+@requires("public")
 def station_list() -> Response:
     """With lon/lat: the nearest active stations ranked by geodesic distance, and the point, in
     WGS84 (JSON); without: the active stations as a paged GeoJSON FeatureCollection."""

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from wtforms import SubmitField
 
 from gis.errors import BadInput, DomainError, Forbidden, Invalid, NotFound
+from layers.access import policy
 from layers.stations import edits as station_edits
 from layers.stations import store as stations
 from web.access import actor as acting
-from web.access.auth import roles_required, staff_required
+from web.access.guard import requires
 from web.core.db import get_session
 from web.core.errors import STATUS, error_page
 from web.core.map_context import basemap, map_links
@@ -26,7 +27,6 @@ from web.stations import maps as station_maps
 from web.stations.forms import StationForm
 
 bp = Blueprint("stations", __name__)
-EDITORS = sorted(station_edits.EDITORS)
 
 
 class DeactivateForm(FlaskForm):
@@ -36,7 +36,7 @@ class DeactivateForm(FlaskForm):
 
 
 @bp.get("/stations")
-@staff_required
+@requires("stations.view")
 def index() -> Any:
     """驿站管理: the stations in the viewer's scope, filtered by ?kind=&active=, paged."""
     session, actor = get_session(), acting.current()
@@ -48,7 +48,7 @@ def index() -> Any:
     return render_template(
         "stations/index.html", rows=rows, total=total, f=f, kinds=stations.KINDS,
         per_page=station_edits.PER_PAGE, scope=actor.scope,
-        can_create=actor.role in station_edits.EDITORS)
+        can_create=policy.may(actor, "stations.edit"))
 
 
 def _save(form: StationForm, write: Callable[[Session, station_edits.StationInput], Any]
@@ -87,7 +87,7 @@ def _form_page(form: StationForm, station: dict | None, status: int) -> Any:
 
 
 @bp.route("/stations/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires("stations.edit")
 def new() -> Any:
     """新增驿站: the form; a valid POST adds the station (grid from its point)."""
     actor, form, status = acting.current(), StationForm(), 200
@@ -112,7 +112,7 @@ def _editable(station_id: int) -> dict | tuple:
 
 
 @bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires("stations.edit")
 def edit(station_id: int) -> Any:
     """编辑驿站: the form filled with the station; a valid POST saves the changes."""
     found = _editable(station_id)
@@ -134,7 +134,7 @@ def edit(station_id: int) -> Any:
 
 
 @bp.post("/stations/<int:station_id>/deactivate")
-@roles_required(*EDITORS)
+@requires("stations.edit")
 def deactivate(station_id: int) -> Any:
     """停用: the station stays (with its history) but no longer shows on maps or the API."""
     if not DeactivateForm().validate_on_submit():
