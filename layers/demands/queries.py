@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,9 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.srid import STORAGE
-from layers.access import audit
+from layers.access import audit, policy
 from layers.access.actors import Actor
-from layers.demands.store import SUMMARY_SQL
+from layers.access.privacy import mask_phone
+from layers.demands import events, transitions
+from layers.demands.photos import photos_for
+from layers.demands.store import SUMMARY_SQL, by_code
 
 PERSONAL = ("reporter_name", "reporter_phone")
 
@@ -56,14 +58,6 @@ def _where(f: DemandFilter) -> tuple[str, dict]:
     return " AND ".join(parts), params
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """Return a phone with its middle digits hidden (138****1234)."""
-    if not phone:
-        return phone
-    digits = re.sub(r"\D", "", phone)
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
-
-
 def present(row: dict, actor: Actor) -> dict:
     """Return a demand for `actor`: no personal data for the public, masked phone for staff
     without the personal-data permission."""
@@ -71,8 +65,25 @@ def present(row: dict, actor: Actor) -> dict:
     if not actor.is_staff:
         for key in PERSONAL + ("assignee_user_id", "assignee_member_id"):
             out.pop(key, None)
-    elif not actor.personal_data:
+    elif not policy.may(actor, "personal_data.read"):
         out["reporter_phone"] = mask_phone(out.get("reporter_phone"))
+    return out
+
+
+def detail(session: Session, code: str, actor: Actor) -> dict:
+    """Return one demand as `actor` may see it, with its history (no actors or positions for
+    the public), the actions its state allows and its photos; unmasked reads are audited.
+    NotFound when unknown."""
+    row = by_code(session, code)
+    audit_personal_reads(session, actor, [row])
+    out = present(row, actor)
+    history = events.history(session, row["id"])
+    if not actor.is_staff:
+        history = [{k: v for k, v in e.items() if k not in ("actor", "lon", "lat")}
+                   for e in history]
+    out["events"] = history
+    out["allowed_actions"] = transitions.allowed_actions(row["state"])
+    out["photos"] = photos_for(session, [row["id"]])[row["id"]]
     return out
 
 
@@ -100,7 +111,7 @@ def list_demands(session: Session, f: DemandFilter, actor: Actor) -> dict:
 
 def audit_personal_reads(session: Session, actor: Actor, rows: list[dict]) -> None:
     """Log that `actor` read reporters' unmasked personal data in `rows`."""
-    if not (actor.is_staff and actor.personal_data):
+    if not policy.may(actor, "personal_data.read"):
         return
     audit.record(session, actor, "read_personal_data",
                  [r["code"] for r in rows if r.get("reporter_phone") or r.get("reporter_name")])

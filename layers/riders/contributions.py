@@ -13,6 +13,7 @@ from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from layers import workcal
 from layers.access import audit, policy
 from layers.access.actors import Actor
+from layers.access.privacy import mask_phone
 from layers.members import store as members
 
 # Points: every weight in one place (per report, per verified report, per help, per leaflets).
@@ -154,6 +155,19 @@ def monthly_ledger(session: Session, month: str | None = None,
     return {"month": label, "riders": rows}
 
 
+def ledger_for(session: Session, actor: Actor, month: str | None = None) -> dict:
+    """Return the monthly ledger of the riders in the actor's scope as the actor may see it:
+    phones masked without the personal-data grant, unmasked reads audited."""
+    book = monthly_ledger(session, month, actor.scope)
+    if policy.may(actor, "personal_data.read"):
+        audit.record(session, actor, "read_personal_data",
+                     f"riders:{actor.scope or 'city'}:{book['month']}")
+    else:
+        for row in book["riders"]:
+            row["phone"] = mask_phone(row["phone"])
+    return book
+
+
 def verified_total(session: Session, member_id: int) -> int:
     """Return how many of the rider's reports ever reached verified or closed."""
     return session.execute(
@@ -213,9 +227,3 @@ def record_activity(session: Session, member_id: int, actor: Actor, body: object
              "recorded_by, created_at"),
         {"m": member_id, "k": kind, "c": count, "n": note, "at": at, "u": actor.user_id})
     return dict(row.mappings().one())
-
-
-def audit_phone_reads(session: Session, actor: Actor, subject: str) -> None:
-    """Log that `actor` read riders' unmasked phone numbers (subject: what was shown)."""
-    if policy.may(actor, "personal_data.read"):
-        audit.record(session, actor, "read_personal_data", subject)

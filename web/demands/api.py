@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from layers.demands import events, idempotency, photo_files, photos, taxonomy, transitions
+from layers.demands import idempotency, photo_files, photos, taxonomy
 from layers.demands import queries as demand_queries
-from layers.demands import store as demands
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core import params, uploads
@@ -55,18 +54,9 @@ def list_demands() -> Response:
 @requires("public")
 def demand(code: str) -> Response:
     """One demand with its event history."""
-    session, actor = get_session(), acting.current()
-    row = demands.by_code(session, code)
-    demand_queries.audit_personal_reads(session, actor, [row])
-    out = demand_queries.present(row, actor)
-    history = events.history(session, row["id"])
-    if not actor.is_staff:
-        history = [{k: v for k, v in e.items() if k not in ("actor", "lon", "lat")}
-                   for e in history]
-    out["events"] = history
-    out["allowed_actions"] = transitions.allowed_actions(row["state"])
-    out["photos"] = photos.photos_for(session, [row["id"]])[row["id"]]
-    session.commit()
+    session = get_session()
+    out = demand_queries.detail(session, code, acting.current())
+    session.commit()  # the audit of unmasked reads
     return jsonify(out)
 
 

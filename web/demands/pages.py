@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Invalid, NotFound
 from gis.localtime import TZ
-from layers.demands import events, labels, photo_files, photos, taxonomy
+from layers.demands import labels, photo_files, photos, taxonomy
 from layers.demands import queries as demand_queries
-from layers.demands import store as demands
 from layers.demands.fields import SOURCES
 from web.access import actor as acting
 from web.access.guard import requires
@@ -72,16 +71,13 @@ def new_demand() -> Any:
 @requires("demands.register")
 def demand_page(code: str) -> Any:
     """One demand for staff: its fields, event history and photos (thumbnails → full size)."""
-    session, actor = get_session(), acting.current()
+    session = get_session()
     try:
-        row = demands.by_code(session, code)
+        d = demand_queries.detail(session, code, acting.current())
     except NotFound:
         return error_page(404, "没有这个诉求。")
-    demand_queries.audit_personal_reads(session, actor, [row])
-    history = events.history(session, row["id"])
-    pictures = photos.photos_for(session, [row["id"]])[row["id"]]
-    session.commit()
+    session.commit()  # the audit of unmasked reads
     return render_template(
-        "demands/demand.html", d=demand_queries.present(row, actor), events=history,
-        photos=pictures, local_time=local_time, state_label=labels.state_label,
+        "demands/demand.html", d=d, events=d["events"], photos=d["photos"],
+        local_time=local_time, state_label=labels.state_label,
         sources=SOURCES, kinds=KIND_LABELS, actions=ACTION_LABELS)

@@ -15,7 +15,6 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from gis.errors import BadInput, DomainError, Invalid, NotFound
 from layers.access import policy
-from layers.demands.queries import mask_phone
 from layers.riders import contributions as riders
 from layers.riders import reviews as rider_reviews
 from web.access import actor as acting
@@ -88,10 +87,7 @@ def ledger() -> Any:
         month = _month_arg()
     except BadInput as err:
         return error_page(400, str(err))
-    book = riders.monthly_ledger(session, month, actor.scope)
-    for row in book["riders"]:
-        row["phone"] = row["phone"] if actor.personal_data else mask_phone(row["phone"])
-    riders.audit_phone_reads(session, actor, f"riders:{actor.scope or 'city'}:{month}")
+    book = riders.ledger_for(session, actor, month)
     pending = rider_reviews.list_reviews(session, actor, "pending")
     session.commit()
     return render_template(
