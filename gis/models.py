@@ -16,3 +16,7 @@ class Base(DeclarativeBase):
     """Base of all gridgov tables."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+METADATA = Base.metadata
+"""Where every table is declared: the ORM classes and the Core tables of each package."""

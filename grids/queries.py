@@ -6,28 +6,26 @@ import json
 from dataclasses import dataclass
 
 import shapely
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, NotFound
 from gis.srid import STORAGE
 from grids.hierarchy import level_of
 from grids.simplify import simplify_coverage
+from grids.tables import COMMUNITIES, DISTRICTS, GRIDS, STREETS
 
-_COLUMNS = """
-    g.code, g.name, g.kind, g.area_m2, g.households, g.population,
-    c.code AS community_code, c.name AS community_name,
-    s.code AS street_code, s.name AS street_name,
-    d.code AS district_code, d.name AS district_name,
-    g.valid_from, ST_AsBinary(g.geom) AS wkb
-"""
-_FROM = """
-    FROM grids g
-    JOIN communities c ON c.code = g.community_code
-    JOIN streets s ON s.code = c.street_code
-    JOIN districts d ON d.code = s.district_code
-    WHERE g.valid_to IS NULL
-"""
+_G, _C, _S, _D = (GRIDS.alias("g"), COMMUNITIES.alias("c"), STREETS.alias("s"),
+                  DISTRICTS.alias("d"))
+_CURRENT = select(
+    _G.c.code, _G.c.name, _G.c.kind, _G.c.area_m2, _G.c.households, _G.c.population,
+    _C.c.code.label("community_code"), _C.c.name.label("community_name"),
+    _S.c.code.label("street_code"), _S.c.name.label("street_name"),
+    _D.c.code.label("district_code"), _D.c.name.label("district_name"),
+    _G.c.valid_from, func.ST_AsBinary(_G.c.geom).label("wkb"),
+).select_from(_G.join(_C, _C.c.code == _G.c.community_code)
+              .join(_S, _S.c.code == _C.c.street_code)
+              .join(_D, _D.c.code == _S.c.district_code)).where(_G.c.valid_to.is_(None))
 
 
 @dataclass(frozen=True)
@@ -38,23 +36,21 @@ class GridFilter:
     bbox: tuple[float, float, float, float] | None = None
 
 
-def _where(f: GridFilter) -> tuple[str, dict]:
-    sql, params = "", {}
+def _where(f: GridFilter) -> list[ColumnElement[bool]]:
+    """Return the conditions of `f` on the current grids."""
+    out = []
     if f.within:
         if level_of(f.within) not in ("district", "street", "community", "grid"):
             raise BadInput(f"区划代码无效：{f.within[:20]!r}", "bad_code")
-        sql += " AND g.code LIKE :prefix"
-        params["prefix"] = f.within + "%"
+        out.append(_G.c.code.like(f.within + "%"))
     if f.bbox:
-        sql += f" AND g.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE})"
-        params.update(dict(zip(("x0", "y0", "x1", "y1"), f.bbox, strict=True)))
-    return sql, params
+        out.append(_G.c.geom.op("&&")(func.ST_MakeEnvelope(*f.bbox, STORAGE)))
+    return out
 
 
 def grid_rows(session: Session, f: GridFilter = GridFilter()) -> list[dict]:
     """Return current grids with hierarchy names and shapely geometry (EPSG:4326), by code."""
-    where, params = _where(f)
-    rows = session.execute(text(f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY g.code"), params)
+    rows = session.execute(_CURRENT.where(*_where(f)).order_by(_G.c.code))
     out = []
     for r in rows.mappings():
         d = dict(r)

@@ -5,13 +5,17 @@ transaction and returns what a test needs to refer to the row."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import String, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from grids.tables import GRIDS
 from layers.access import tokens, users
 from layers.access.actors import RESIDENT
 from layers.demands import store as demands
 from layers.demands.fields import check_new_demand
+from layers.riders.tables import REVIEW_REQUESTS
+from layers.stations.tables import STATIONS
 
 PASSWORD = "secret-pass-123"
 
@@ -25,20 +29,22 @@ def demand(session: Session, grid_code: str, category: str = "1403",
 
 def station(session: Session, grid_code: str, name: str = "测试驿站") -> int:
     """Insert an active red station at a point inside the grid; return its id."""
-    return session.execute(text(
-        "INSERT INTO stations (kind, name, address, services, opening_hours, geom, grid_code, "
-        "active) SELECT 'red_station', :n, '测试地址', ARRAY['rest']::varchar[], "
-        "'每日 08:00–20:00', ST_PointOnSurface(geom), code, true FROM grids "
-        "WHERE code = :g AND valid_to IS NULL RETURNING id"),
-        {"n": name, "g": grid_code}).scalar_one()
+    fields = {"kind": "red_station", "name": name, "address": "测试地址",
+              "opening_hours": "每日 08:00–20:00", "active": True}
+    grid = select(*(literal(v).label(k) for k, v in fields.items()),
+                  literal(["rest"], ARRAY(String)).label("services"), GRIDS.c.code,
+                  func.ST_PointOnSurface(GRIDS.c.geom)
+                  ).where(GRIDS.c.code == grid_code, GRIDS.c.valid_to.is_(None))
+    return session.execute(
+        insert(STATIONS).from_select([*fields, "services", "grid_code", "geom"], grid)
+        .returning(STATIONS.c.id)).scalar_one()
 
 
 def review_request(session: Session, member_id: int, community_code: str) -> int:
     """Insert a pending 差评消消乐 request of a rider for a community; return its id."""
-    return session.execute(text(
-        "INSERT INTO review_requests (member_id, platform, order_ref, reason, community_code) "
-        "VALUES (:m, '美团', :o, '超时差评', :c) RETURNING id"),
-        {"m": member_id, "o": f"T{member_id}-{community_code}", "c": community_code}
+    return session.execute(insert(REVIEW_REQUESTS).values(
+        member_id=member_id, platform="美团", order_ref=f"T{member_id}-{community_code}",
+        reason="超时差评", community_code=community_code).returning(REVIEW_REQUESTS.c.id)
     ).scalar_one()
 
 

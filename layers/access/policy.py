@@ -1,6 +1,6 @@
 """Who may do what: the named permissions, each with its roles and its scope rule.
 
-Views declare one permission per route (`web.access.auth.requires`), domain functions and
+Views declare one permission per route (`web.access.guard.requires`), domain functions and
 templates ask the same names (`may`, `require`); no role list is written anywhere else.
 """
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import Session
 
+from gis import paging
 from gis.srid import STORAGE
 from layers.access import audit, policy
 from layers.access.actors import Actor
 from layers.access.privacy import mask_phone
 from layers.demands import events, transitions
 from layers.demands.photos import photos_for
-from layers.demands.store import SUMMARY_SQL, by_code
+from layers.demands.store import SUMMARY, SUMMARY_TABLE, by_code
 
 PERSONAL = ("reporter_name", "reporter_phone")
 
@@ -35,27 +36,21 @@ class DemandFilter:
     per_page: int = 100
 
 
-def _where(f: DemandFilter) -> tuple[str, dict]:
-    parts, params = ["TRUE"], {}
-    simple = {"state": "d.state", "category": "d.category_code", "source": "d.source",
-              "overdue": "d.overdue"}
-    for name, column in simple.items():
-        if getattr(f, name) is not None:
-            parts.append(f"{column} = :{name}")
-            params[name] = getattr(f, name)
+def _where(f: DemandFilter) -> list[ColumnElement[bool]]:
+    """Return the conditions of `f` on the summary's demand table."""
+    d = SUMMARY_TABLE.c
+    equal = {"state": d.state, "category": d.category_code, "source": d.source,
+             "overdue": d.overdue}
+    out = [col == getattr(f, name) for name, col in equal.items() if getattr(f, name) is not None]
     if f.within:
-        parts.append("d.grid_code LIKE :within")
-        params["within"] = f.within + "%"
+        out.append(d.grid_code.like(f.within + "%"))
     if f.bbox:
-        parts.append(f"d.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE})")
-        params.update(dict(zip(("x0", "y0", "x1", "y1"), f.bbox, strict=True)))
+        out.append(d.geom.op("&&")(func.ST_MakeEnvelope(*f.bbox, STORAGE)))
     if f.since:
-        parts.append("d.created_at >= :since")
-        params["since"] = f.since
+        out.append(d.created_at >= f.since)
     if f.until:
-        parts.append("d.created_at < :until")
-        params["until"] = f.until
-    return " AND ".join(parts), params
+        out.append(d.created_at < f.until)
+    return out
 
 
 def present(row: dict, actor: Actor) -> dict:
@@ -89,16 +84,10 @@ def detail(session: Session, code: str, actor: Actor) -> dict:
 
 def list_demands(session: Session, f: DemandFilter, actor: Actor) -> dict:
     """Return a page of demands as a GeoJSON FeatureCollection (newest first) with a total."""
-    where, params = _where(f)
-    total = session.execute(text(f"SELECT count(*) FROM demands d WHERE {where}"),
-                            params).scalar_one()
-    rows = session.execute(
-        text(f"{SUMMARY_SQL} WHERE {where} ORDER BY d.created_at DESC, d.id DESC "
-             "LIMIT :limit OFFSET :offset"),
-        {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page},
-    ).mappings()
+    d = SUMMARY_TABLE.c
+    stmt = SUMMARY.where(*_where(f)).order_by(d.created_at.desc(), d.id.desc())
+    rows, total = paging.page(session, stmt, f.page, f.per_page)
     features = []
-    rows = [dict(r) for r in rows]
     audit_personal_reads(session, actor, rows)
     for r in rows:
         props = present(r, actor)

@@ -6,7 +6,24 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    FromClause,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from gis.coords import to_wgs84
@@ -19,6 +36,7 @@ from layers.demands import events, taxonomy
 from layers.demands.duplicates import ORIGINAL_SQL, original_params
 from layers.demands.fields import DemandInput
 from layers.demands.rules import DEFAULT_RULES, Rules
+from layers.demands.tables import CATEGORIES, DEMAND_EVENTS, DEMANDS
 
 OPEN_STATES = ("received", "dispatched", "signed", "resolved", "verified")
 
@@ -100,40 +118,59 @@ def _context(session: Session, data: DemandInput, now: datetime, rules: Rules) -
     return {**ctx, "lon": lon, "lat": lat}
 
 
-def summary_select(source: str) -> str:
-    """Return the SELECT of a demand's summary from `source` (the table, or a CTE of its rows),
-    aliased d; callers add the WHERE."""
-    return (
-        "SELECT d.id, d.code, d.title, d.description, d.category_code, "
-        "c.name AS category_name, d.state, d.source, ST_X(d.geom) AS lon, "
-        "ST_Y(d.geom) AS lat, d.address, d.grid_code, d.assignee_department_code, "
-        "d.assignee_user_id, d.assignee_community_code, d.assignee_member_id, "
-        "o.code AS duplicate_of, d.created_at, d.deadline, d.sign_deadline, d.dispatched_at, "
-        "d.signed_at, d.resolved_at, d.verified_at, d.closed_at, d.overdue, "
-        "d.escalation_level, d.rating_solved, d.rating_satisfaction, d.reporter_name, "
-        "d.reporter_phone, "
-        "(SELECT count(*) FROM demands m WHERE m.duplicate_of = d.id) AS joined_residents "
-        f"FROM {source} d JOIN categories c ON c.code = d.category_code "
-        "LEFT JOIN demands o ON o.id = d.duplicate_of ")
+_D, _C, _O, _M = (DEMANDS.alias("d"), CATEGORIES.alias("c"), DEMANDS.alias("o"),
+                  DEMANDS.alias("m"))
 
 
-SUMMARY_SQL = summary_select("demands")
+def summary_of(d: FromClause) -> Select:
+    """Return the select of a demand's summary from `d` (the table, or a CTE of its rows with
+    the table's columns); callers add the WHERE."""
+    joined = select(func.count()).select_from(_M).where(_M.c.duplicate_of == d.c.id)
+    return select(
+        d.c.id, d.c.code, d.c.title, d.c.description, d.c.category_code,
+        _C.c.name.label("category_name"), d.c.state, d.c.source,
+        func.ST_X(d.c.geom).label("lon"), func.ST_Y(d.c.geom).label("lat"), d.c.address,
+        d.c.grid_code, d.c.assignee_department_code, d.c.assignee_user_id,
+        d.c.assignee_community_code, d.c.assignee_member_id, _O.c.code.label("duplicate_of"),
+        *(d.c[name] for name in _MOMENTS), d.c.overdue, d.c.escalation_level,
+        d.c.rating_solved, d.c.rating_satisfaction, d.c.reporter_name, d.c.reporter_phone,
+        joined.scalar_subquery().label("joined_residents"),
+    ).select_from(d.join(_C, _C.c.code == d.c.category_code)
+                  .outerjoin(_O, _O.c.id == d.c.duplicate_of))
+
+
+_MOMENTS = ("created_at", "deadline", "sign_deadline", "dispatched_at", "signed_at",
+            "resolved_at", "verified_at", "closed_at")
+SUMMARY = summary_of(_D)
+"""A demand's summary from the table aliased d (`SUMMARY_TABLE`), for filtered lists."""
+SUMMARY_TABLE = _D
 
 # The demand, its 'create' event (and 'merge' when it repeats an open one), and its summary,
-# in one round trip.
-_INSERT = DriverStatement(text(
-    "WITH d AS (INSERT INTO demands (code, title, description, category_code, state, source, "
+# in one round trip: the two INSERTs are tuned SQL text, the summary is the same select().
+_NEW = text(
+    "INSERT INTO demands (code, title, description, category_code, state, source, "
     "geom, input_crs, input_lon, input_lat, address, grid_id, grid_code, reporter_name, "
     "reporter_phone, reporter_member_id, follow_token_hash, duplicate_of, created_at, "
     f"deadline) VALUES (:code, :title, :descr, :cat, :state, :source, {_POINT}, :crs, :ilon, "
     ":ilat, :addr, :gid, :gcode, :rname, :rphone, :member, :token, :dup, :now, :due) "
-    f"RETURNING *), e AS (INSERT INTO demand_events ({events.COLUMNS}) "
-    "SELECT id, 'create', NULL, 'received', CAST(:uid AS integer), CAST(:role AS text), "
-    "CAST(:now AS timestamptz), '', '{}', NULL FROM d UNION ALL SELECT id, 'merge', "
-    "'received', 'merged', CAST(:uid AS integer), CAST(:role AS text), "
-    "CAST(:now AS timestamptz), '', "
-    "jsonb_build_object('original', CAST(:dup_code AS text)), NULL FROM d "
-    "WHERE duplicate_of IS NOT NULL) " + summary_select("d")))
+    "RETURNING *").columns(*(column(c.name, c.type) for c in DEMANDS.c)).cte("d")
+def _event(action: str, from_state: str | None, to_state: str, payload: ColumnElement) -> Select:
+    """Return the select of a new demand's first event (its actor and time bound by name)."""
+    return select(_NEW.c.id, literal_column(f"'{action}'"),
+                  literal_column(f"'{from_state}'") if from_state else null(),
+                  literal_column(f"'{to_state}'"), bindparam("uid", type_=Integer),
+                  bindparam("role", type_=Text), bindparam("now", type_=DateTime(timezone=True)),
+                  literal_column("''"), payload, null())
+
+
+_FIRST_EVENTS = insert(DEMAND_EVENTS).from_select(
+    [c.strip() for c in events.COLUMNS.split(",")],
+    union_all(
+        _event("create", None, "received", literal_column("'{}'::jsonb")),
+        _event("merge", "received", "merged", func.jsonb_build_object(
+            literal_column("'original'"), bindparam("dup_code", type_=Text)))
+        .where(_NEW.c.duplicate_of.is_not(None)))).cte("e")
+_INSERT = DriverStatement(summary_of(_NEW).add_cte(_FIRST_EVENTS))
 
 
 def create_demand(session: Session, data: DemandInput, actor: Actor, rules: Rules = DEFAULT_RULES,
@@ -175,13 +212,12 @@ def insert_demand(session: Session, data: DemandInput, actor: Actor,
 
 def summary(session: Session, demand_id: int) -> dict:
     """Return one demand as plain data (with personal fields; callers mask them)."""
-    row = session.execute(text(SUMMARY_SQL + "WHERE d.id = :id"), {"id": demand_id}).mappings()
-    return dict(row.one())
+    return dict(session.execute(SUMMARY.where(_D.c.id == demand_id)).mappings().one())
 
 
 def by_code(session: Session, code: str) -> dict:
     """Return one demand by its readable code; NotFound when unknown."""
-    row = session.execute(text(SUMMARY_SQL + "WHERE d.code = :c"), {"c": code}).mappings().first()
+    row = session.execute(SUMMARY.where(_D.c.code == code)).mappings().first()
     if row is None:
         raise NotFound(f"没有诉求 {code[:30]!r}（unknown demand）", "demand_not_found")
     return dict(row)

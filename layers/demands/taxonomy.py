@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, NotFound
+from layers.demands.tables import CATEGORIES as CATEGORY_TABLE
 from layers.demands.taxonomy_seed import CATEGORIES, DEPARTMENTS
 
 EDITABLE = {
@@ -106,9 +107,7 @@ def update_category(session: Session, code: str, changes: dict, changed_by: str)
         if key in changes and not isinstance(changes[key], kind):
             raise BadInput(f"字段 {key} 类型错误（expected {kind.__name__}）", "bad_field")
     before = category(session, code)
-    sets = ", ".join(f"{k} = :{k}" for k in changes)
-    session.execute(text(f"UPDATE categories SET {sets} WHERE code = :code"),
-                    {**changes, "code": code})
+    session.execute(update(CATEGORY_TABLE).where(CATEGORY_TABLE.c.code == code).values(**changes))
     after = category(session, code)
     session.execute(
         text("INSERT INTO config_history (entity, key, before, after, changed_by) "

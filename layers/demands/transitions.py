@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from gis.checks import parse_crs, parse_lonlat, unsafe_text
@@ -19,6 +19,7 @@ from layers.access.actors import Actor
 from layers.demands import events
 from layers.demands import store as demands
 from layers.demands.actions import ACTION_HANDLERS
+from layers.demands.tables import DEMANDS
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,8 @@ def perform(session: Session, d: dict, action: str, actor: Actor, body: dict, no
     cal = workcal.day_rule(session, now.date())
     changes, payload = ACTION_HANDLERS[action](session, d, actor, body, note, now, cal)
     target = rule.target or d["state"]
-    sets = ", ".join(f"{k} = :{k}" for k in changes)
-    session.execute(text(f"UPDATE demands SET state = :state{', ' if sets else ''}{sets} "
-                         "WHERE id = :id"), {**changes, "state": target, "id": d["id"]})
+    session.execute(update(DEMANDS).where(DEMANDS.c.id == d["id"])
+                    .values(state=target, **changes))
     lonlat = _actor_location(body)
     events.append(session, d["id"], action, d["state"], target, actor, note, payload,
                   at=now, lonlat=lonlat)

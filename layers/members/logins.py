@@ -5,15 +5,28 @@ is written to the audit log. Never selects phones."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import (
+    ColumnElement,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.checks import is_whole
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
+from grids.tables import COMMUNITIES
 from layers.access import audit, policy, roles, users
 from layers.access.actors import Actor
+from layers.demands.tables import DEPARTMENTS
 from layers.members import store as members
+from layers.members.tables import MEMBER_GRIDS, MEMBERS
 
 """Roles that may link logins: a linked login reports the member's positions, duty and service
 days and earns a rider's points, so this is account administration — the admin's (like
@@ -22,21 +35,21 @@ MAX_FOUND = 50
 MAX_QUERY = 50
 MAX_ID = 2**31 - 1  # members.id is an int4: larger ids cannot exist
 
-_COLUMNS = """
-SELECT m.id, m.kind, m.name, m.department_code, d.short_name AS department_name,
-       m.organisation, m.platform, m.active,
-       u.name AS login, u.display_name AS login_display_name, u.role AS login_role,
-       u.active AS login_active,
-       (SELECT count(*) FROM member_grids g WHERE g.member_id = m.id) AS grid_count,
-       (SELECT string_agg(DISTINCT c.name, '、') FROM member_grids g
-          JOIN communities c ON c.code = left(g.grid_code, 12)
-         WHERE g.member_id = m.id) AS communities
-  FROM members m
-  LEFT JOIN users u ON u.id = m.user_id
-  LEFT JOIN departments d ON d.code = m.department_code
-"""
-_IN_SCOPE = ("EXISTS (SELECT 1 FROM member_grids g WHERE g.member_id = m.id "
-             "AND g.grid_code LIKE :prefix)")
+_M, _U, _DEP = MEMBERS.alias("m"), users.User.__table__.alias("u"), DEPARTMENTS.alias("d")
+_G, _C = MEMBER_GRIDS.alias("g"), COMMUNITIES.alias("c")
+_GRID_COUNT = select(func.count()).select_from(_G).where(_G.c.member_id == _M.c.id)
+_COMMUNITY_NAMES = (select(func.string_agg(distinct(_C.c.name), literal_column("'、'")))
+                    .select_from(_G.join(_C, _C.c.code == func.left(_G.c.grid_code, 12)))
+                    .where(_G.c.member_id == _M.c.id))
+_MEMBER = select(
+    _M.c.id, _M.c.kind, _M.c.name, _M.c.department_code,
+    _DEP.c.short_name.label("department_name"), _M.c.organisation, _M.c.platform, _M.c.active,
+    _U.c.name.label("login"), _U.c.display_name.label("login_display_name"),
+    _U.c.role.label("login_role"), _U.c.active.label("login_active"),
+    _GRID_COUNT.scalar_subquery().label("grid_count"),
+    _COMMUNITY_NAMES.scalar_subquery().label("communities"),
+).select_from(_M.outerjoin(_U, _U.c.id == _M.c.user_id)
+              .outerjoin(_DEP, _DEP.c.code == _M.c.department_code))
 
 
 def check_manager(actor: Actor) -> None:
@@ -44,9 +57,16 @@ def check_manager(actor: Actor) -> None:
     policy.require(actor, "members.logins")
 
 
-def _scope_clause(scope: str | None) -> tuple[str, dict]:
-    """Return the SQL condition (and its parameters) of members with a grid in `scope`."""
-    return ("TRUE", {}) if scope is None else (_IN_SCOPE, {"prefix": scope + "%"})
+def _in_scope(scope: str | None) -> ColumnElement[bool]:
+    """Return the condition on members aliased m: a grid of theirs lies in `scope`."""
+    if scope is None:
+        return true()
+    return exists().where(_G.c.member_id == _M.c.id, _G.c.grid_code.like(scope + "%"))
+
+
+def _contains(query: str) -> str:
+    """Return an ILIKE pattern matching `query` anywhere, its wildcards escaped."""
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def find(session: Session, actor: Actor, query: str | None) -> list[dict]:
@@ -58,16 +78,13 @@ def find(session: Session, actor: Actor, query: str | None) -> list[dict]:
         return []
     if len(query) > MAX_QUERY:
         raise BadInput(f"查询内容过长（最多 {MAX_QUERY} 个字）", "query_too_long")
-    scope_sql, params = _scope_clause(actor.scope)
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    params.update({"pattern": pattern, "n": MAX_FOUND})
-    match = "m.name ILIKE :pattern ESCAPE '\\'"
-    order = "m.name, m.id"
+    match = _M.c.name.ilike(_contains(query), escape="\\")
+    order = [_M.c.name, _M.c.id]
     if is_whole(query) and 0 < int(query) <= MAX_ID:
-        params["id"] = int(query)
-        match, order = f"(m.id = :id OR {match})", "(m.id = :id) DESC, " + order
-    rows = session.execute(text(
-        f"{_COLUMNS} WHERE {scope_sql} AND {match} ORDER BY {order} LIMIT :n"), params)
+        match = or_(_M.c.id == int(query), match)
+        order.insert(0, (_M.c.id == int(query)).desc())
+    rows = session.execute(_MEMBER.where(_in_scope(actor.scope), match).order_by(*order)
+                           .limit(MAX_FOUND))
     return [dict(r) for r in rows.mappings()]
 
 
@@ -77,13 +94,11 @@ def member_login(session: Session, actor: Actor, member_id: int) -> dict:
     check_manager(actor)
     row = None
     if 0 < member_id <= MAX_ID:
-        row = session.execute(text(f"{_COLUMNS} WHERE m.id = :id"), {"id": member_id}
-                              ).mappings().first()
+        row = session.execute(_MEMBER.where(_M.c.id == member_id)).mappings().first()
     if row is None:
         raise NotFound(f"没有网格成员 {member_id}（unknown member）", "member_not_found")
-    scope_sql, params = _scope_clause(actor.scope)
-    inside = session.execute(text(f"SELECT {scope_sql} FROM members m WHERE m.id = :id"),
-                             {**params, "id": member_id}).scalar()
+    inside = session.execute(select(_in_scope(actor.scope)).select_from(_M)
+                             .where(_M.c.id == member_id)).scalar()
     if not inside:
         raise Forbidden(f"网格成员 {member_id} 不在您的管辖范围（{actor.scope}）内",
                         "out_of_scope")

@@ -104,10 +104,13 @@ IN_CITY_SQL = ("(EXISTS (SELECT 1 FROM grids WHERE valid_to IS NULL AND ST_Cover
             "OR EXISTS (SELECT 1 FROM districts WHERE ST_Covers(boundary, {p})))")
 
 
+_INSIDE_CITY = text("SELECT " + IN_CITY_SQL.format(
+    p=f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"))
+
+
 def _inside_city(session: Session, lon: float, lat: float) -> bool:
-    point = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
-    return bool(session.execute(text("SELECT " + IN_CITY_SQL.format(p=point)),
-                                {"x": lon, "y": lat}).scalar())
+    """Return True when the WGS84 point lies in a current grid or a district outline."""
+    return bool(session.execute(_INSIDE_CITY, {"x": lon, "y": lat}).scalar())
 
 
 def record_position(session: Session, member_id: int, body: object,

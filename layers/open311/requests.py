@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import ARRAY, ColumnElement, String, any_, cast, func, not_, select
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, NotFound
+from grids.tables import COMMUNITIES
 from layers.demands import taxonomy
 from layers.demands.labels import state_label
+from layers.demands.tables import CATEGORIES, DEMAND_EVENTS, DEMAND_IMPORTS, DEMANDS, DEPARTMENTS
 from layers.workcal import EARLIEST, LATEST, TZ
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -156,36 +158,45 @@ def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:
                         statuses=statuses)
 
 
-REQUEST_SQL = (
-    "SELECT d.id, d.code, d.title, d.description, d.category_code, c.name AS category_name, "
-    "d.state, d.overdue, ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, d.address, d.grid_code, "
-    "d.created_at, d.deadline, c.limit_amount, c.limit_unit, o.code AS duplicate_of, "
-    "coalesce(dep.name, com.name, gcom.name, '') AS agency, "
-    "coalesce((SELECT max(e.at) FROM demand_events e WHERE e.demand_id = d.id), "
-    "(SELECT i.imported_at FROM demand_imports i WHERE i.id = d.import_id)) AS updated_at "
-    "FROM demands d JOIN categories c ON c.code = d.category_code "
-    "LEFT JOIN departments dep ON dep.code = d.assignee_department_code "
-    "LEFT JOIN communities com ON com.code = d.assignee_community_code "
-    "LEFT JOIN communities gcom ON gcom.code = left(d.grid_code, 12) "
-    "LEFT JOIN demands o ON o.id = d.duplicate_of "
-)
+_D, _C, _O = DEMANDS.alias("d"), CATEGORIES.alias("c"), DEMANDS.alias("o")
+_DEP, _COM, _GCOM = DEPARTMENTS.alias("dep"), COMMUNITIES.alias("com"), COMMUNITIES.alias("gcom")
+_E, _I = DEMAND_EVENTS.alias("e"), DEMAND_IMPORTS.alias("i")
+_LAST_CHANGE = func.coalesce(
+    select(func.max(_E.c.at)).where(_E.c.demand_id == _D.c.id).scalar_subquery(),
+    select(_I.c.imported_at).where(_I.c.id == _D.c.import_id).scalar_subquery())
+REQUESTS = select(
+    _D.c.id, _D.c.code, _D.c.title, _D.c.description, _D.c.category_code,
+    _C.c.name.label("category_name"), _D.c.state, _D.c.overdue,
+    func.ST_X(_D.c.geom).label("lon"), func.ST_Y(_D.c.geom).label("lat"), _D.c.address,
+    _D.c.grid_code, _D.c.created_at, _D.c.deadline, _C.c.limit_amount, _C.c.limit_unit,
+    _O.c.code.label("duplicate_of"),
+    func.coalesce(_DEP.c.name, _COM.c.name, _GCOM.c.name, "").label("agency"),
+    _LAST_CHANGE.label("updated_at"),
+).select_from(
+    _D.join(_C, _C.c.code == _D.c.category_code)
+    .outerjoin(_DEP, _DEP.c.code == _D.c.assignee_department_code)
+    .outerjoin(_COM, _COM.c.code == _D.c.assignee_community_code)
+    .outerjoin(_GCOM, _GCOM.c.code == func.left(_D.c.grid_code, 12))
+    .outerjoin(_O, _O.c.id == _D.c.duplicate_of))
+"""Service requests as GeoReport needs them, from the demand table aliased d."""
 
 
-def _where(q: RequestQuery) -> tuple[str, dict]:
+def _where(q: RequestQuery) -> list[ColumnElement[bool]]:
+    """Return the conditions of a request query on REQUESTS."""
+    d = _D.c
     if q.ids:
-        return "d.code = ANY(:ids)", {"ids": list(q.ids)}
-    parts, params = ["d.created_at >= :start"], {"start": q.start, "closed": list(CLOSED_STATES)}
+        return [d.code == any_(cast(list(q.ids), ARRAY(String)))]
+    out = [d.created_at >= q.start]
     if q.end:
-        parts.append("d.created_at <= :end")
-        params["end"] = q.end
+        out.append(d.created_at <= q.end)
     if q.codes:
-        parts.append("d.category_code = ANY(:codes)")
-        params["codes"] = list(q.codes)
+        out.append(d.category_code == any_(cast(list(q.codes), ARRAY(String))))
+    closed = d.state == any_(cast(list(CLOSED_STATES), ARRAY(String)))
     if set(q.statuses) == {"closed"}:
-        parts.append("d.state = ANY(:closed)")
+        out.append(closed)
     elif set(q.statuses) == {"open"}:
-        parts.append("NOT (d.state = ANY(:closed))")
-    return " AND ".join(parts), params
+        out.append(not_(closed))
+    return out
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -247,10 +258,8 @@ def present(row: Mapping, media_url: str | None = None) -> dict:
 
 def service_requests(session: Session, q: RequestQuery) -> list[dict]:
     """Return at most 1000 matching service requests, newest first."""
-    where, params = _where(q)
-    rows = session.execute(
-        text(f"{REQUEST_SQL} WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT :n"),
-        {**params, "n": MAX_RESULTS}).mappings().all()
+    stmt = REQUESTS.where(*_where(q)).order_by(_D.c.created_at.desc(), _D.c.id.desc())
+    rows = session.execute(stmt.limit(MAX_RESULTS)).mappings().all()
     media = _media_urls(session, [r["id"] for r in rows])
     return [present(r, media.get(r["id"])) for r in rows]
 

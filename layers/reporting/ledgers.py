@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden
+from grids.tables import COMMUNITIES
 from layers import workcal
 from layers.access import policy, roles
 from layers.access.actors import Actor
+from layers.access.users import User
 from layers.demands import labels
 from layers.demands.store import OPEN_STATES
+from layers.demands.tables import CATEGORIES, DEMANDS, DEPARTMENTS
 from layers.reporting.board import Period
 
 HEADERS: tuple[str, ...] = (
@@ -28,24 +31,24 @@ HEADERS: tuple[str, ...] = (
 TIME_COLUMNS = frozenset({"受理时间", "办理时限", "结案时间", "派单时间", "签收时间", "办结时间",
                           "核查时间"})
 
-_ROWS = """
-SELECT d.code, d.created_at, d.title, p.name AS major, c.name AS minor,
-       ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, d.address, d.grid_code,
-       coalesce(dep.short_name, u.display_name, com.name) AS unit,
-       d.deadline, d.state, d.closed_at, d.dispatched_at, d.signed_at, d.resolved_at,
-       d.verified_at, d.rating_satisfaction,
-       EXTRACT(EPOCH FROM (coalesce(d.closed_at, :now) - d.created_at)) / 86400.0 AS days
-FROM demands d
-JOIN categories c ON c.code = d.category_code
-LEFT JOIN categories p ON p.code = c.parent_code
-LEFT JOIN departments dep ON dep.code = d.assignee_department_code
-LEFT JOIN users u ON u.id = d.assignee_user_id
-LEFT JOIN communities com ON com.code = d.assignee_community_code
-WHERE d.state <> 'merged' AND {where}
-  AND d.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND d.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-ORDER BY d.created_at, d.id
-"""
+_D, _C, _P = DEMANDS.alias("d"), CATEGORIES.alias("c"), CATEGORIES.alias("p")
+_DEP, _U, _COM = DEPARTMENTS.alias("dep"), User.__table__.alias("u"), COMMUNITIES.alias("com")
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_ROWS = select(
+    _D.c.code, _D.c.created_at, _D.c.title, _P.c.name.label("major"), _C.c.name.label("minor"),
+    func.ST_X(_D.c.geom).label("lon"), func.ST_Y(_D.c.geom).label("lat"), _D.c.address,
+    _D.c.grid_code, func.coalesce(_DEP.c.short_name, _U.c.display_name, _COM.c.name).label("unit"),
+    *(_D.c[name] for name in ("deadline", "state", "closed_at", "dispatched_at", "signed_at",
+                              "resolved_at", "verified_at", "rating_satisfaction")),
+    (func.extract("epoch", func.coalesce(_D.c.closed_at, _NOW) - _D.c.created_at) / 86400.0
+     ).label("days"),
+).select_from(
+    _D.join(_C, _C.c.code == _D.c.category_code)
+    .outerjoin(_P, _P.c.code == _C.c.parent_code)
+    .outerjoin(_DEP, _DEP.c.code == _D.c.assignee_department_code)
+    .outerjoin(_U, _U.c.id == _D.c.assignee_user_id)
+    .outerjoin(_COM, _COM.c.code == _D.c.assignee_community_code)
+).where(_D.c.state != "merged").order_by(_D.c.created_at, _D.c.id)
 
 
 def rows_within(actor: Actor, kind: str, code: str) -> str | None:
@@ -77,15 +80,18 @@ def ledger_rows(session: Session, kind: str, code: str, period: Period | None = 
     """Return the ledger rows (values in HEADERS order) of a department (its assigned demands)
     or a community (demands in its grids), created in `period`, optionally only inside the
     hierarchy prefix `within`; lon/lat WGS84 to 6 decimals."""
-    where = {"department": "d.assignee_department_code = :code",
-             "community": "d.grid_code LIKE :code || '%'"}[kind]
+    unit = {"department": _D.c.assignee_department_code == code,
+            "community": _D.c.grid_code.like(code + "%")}[kind]
+    stmt = _ROWS.where(unit)
     if within:
-        where += " AND d.grid_code LIKE :within || '%'"
+        stmt = stmt.where(_D.c.grid_code.like(within + "%"))
     since, until = period or (None, None)
+    if since:
+        stmt = stmt.where(_D.c.created_at >= since)
+    if until:
+        stmt = stmt.where(_D.c.created_at < until)
     now = now or datetime.now(UTC)
-    rows = session.execute(
-        text(_ROWS.format(where=where)),
-        {"code": code, "within": within, "since": since, "until": until, "now": now}).mappings()
+    rows = session.execute(stmt, {"now": now}).mappings()
     return [_row(r, now) for r in rows]
 
 

@@ -6,21 +6,27 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.checks import unsafe_text
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
+from grids.tables import COMMUNITIES
 from layers.access import policy
 from layers.access.actors import Actor
+from layers.members.tables import MEMBERS
 from layers.riders import contributions as riders
+from layers.riders.tables import REVIEW_REQUESTS
 
 STATES = {"pending": "待审核", "approved": "已同意", "declined": "未同意"}
 _COMMUNITY = re.compile(r"^[0-9]{12}$")
-_COLUMNS = ("r.id, r.member_id, r.platform, r.order_ref, r.reason, r.state, r.community_code, "
-            "c.name AS community_name, r.requested_by, r.decided_by, r.decided_at, r.note, "
-            "r.created_at")
-_FROM = " FROM review_requests r JOIN communities c ON c.code = r.community_code "
+_R, _C, _M = REVIEW_REQUESTS.alias("r"), COMMUNITIES.alias("c"), MEMBERS.alias("m")
+_REVIEW = select(
+    *(_R.c[name] for name in ("id", "member_id", "platform", "order_ref", "reason", "state",
+                              "community_code")),
+    _C.c.name.label("community_name"),
+    *(_R.c[name] for name in ("requested_by", "decided_by", "decided_at", "note", "created_at")),
+).select_from(_R.join(_C, _C.c.code == _R.c.community_code))
 
 
 def _text(body: dict, name: str, limit: int, errors: dict, required: bool = True) -> str:
@@ -90,8 +96,7 @@ def review(session: Session, request_id: int) -> dict:
     """Return one request with its community's name; NotFound when unknown."""
     if not 0 < request_id <= riders.MAX_ID:
         raise NotFound(f"没有差评消消乐申请 {request_id}", "review_request_not_found")
-    row = session.execute(text(f"SELECT {_COLUMNS}{_FROM}WHERE r.id = :i"),
-                          {"i": request_id}).mappings().first()
+    row = session.execute(_REVIEW.where(_R.c.id == request_id)).mappings().first()
     if row is None:
         raise NotFound(f"没有差评消消乐申请 {request_id}", "review_request_not_found")
     return dict(row)
@@ -130,21 +135,18 @@ def list_reviews(session: Session, actor: Actor, state: str | None = None,
     login only its own rider's requests."""
     if state is not None and state not in STATES:
         raise BadInput(f"参数 state 应为：{', '.join(STATES)}", "bad_state")
-    where, params = ["TRUE"], {"state": state, "member": member_id}
+    stmt = (_REVIEW.add_columns(_M.c.name.label("rider_name"))
+            .join(_M, _M.c.id == _R.c.member_id)
+            .order_by(_R.c.created_at.desc(), _R.c.id.desc()).limit(500))
     if not policy.may(actor, "riders.view"):
         own = riders.rider_of_user(session, actor.user_id)
         if own is None or (member_id is not None and member_id != own):
             return []
-        params["member"] = own
+        member_id = own
     elif actor.scope is not None:
-        where.append("r.community_code LIKE :scope")
-        params["scope"] = actor.scope[:12] + "%"
-    if params["member"] is not None:
-        where.append("r.member_id = :member")
+        stmt = stmt.where(_R.c.community_code.like(actor.scope[:12] + "%"))
+    if member_id is not None:
+        stmt = stmt.where(_R.c.member_id == member_id)
     if state is not None:
-        where.append("r.state = :state")
-    rows = session.execute(
-        text(f"SELECT {_COLUMNS}, m.name AS rider_name{_FROM}JOIN members m ON m.id = "
-             f"r.member_id WHERE {' AND '.join(where)} ORDER BY r.created_at DESC, r.id DESC "
-             "LIMIT 500"), params).mappings()
-    return [dict(r) for r in rows]
+        stmt = stmt.where(_R.c.state == state)
+    return [dict(r) for r in session.execute(stmt).mappings()]

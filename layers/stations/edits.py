@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import and_, func, text
 from sqlalchemy.orm import Session
 
+from gis import paging
 from gis.checks import is_whole, parse_crs, parse_number, unsafe_text
 from gis.errors import BadInput, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
+from grids.tables import COMMUNITIES, GRIDS
 from layers.access import audit, policy
 from layers.access.actors import Actor
 from layers.stations import store as stations
@@ -28,14 +30,12 @@ PER_PAGE = 100
 MAX_ID = 2**31 - 1  # stations.id is an int4
 ACTIVE_FILTER = {"": None, "1": True, "0": False}
 
-_SELECT = """
-SELECT s.id, s.kind, s.name, s.address, s.services, s.opening_hours, s.grid_code, s.active,
-       ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, g.name AS grid_name,
-       c.name AS community_name
-  FROM stations s
-  LEFT JOIN grids g ON g.code = s.grid_code AND g.valid_to IS NULL
-  LEFT JOIN communities c ON c.code = left(s.grid_code, 12)
-"""
+_S = stations.STATION
+_G, _C = GRIDS.alias("g"), COMMUNITIES.alias("c")
+_SELECT = stations.LISTED.add_columns(
+    _S.c.active, _G.c.name.label("grid_name"), _C.c.name.label("community_name"),
+).select_from(_S.outerjoin(_G, and_(_G.c.code == _S.c.grid_code, _G.c.valid_to.is_(None)))
+              .outerjoin(_C, _C.c.code == func.left(_S.c.grid_code, 12)))
 _POINT = f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE})"
 
 
@@ -165,23 +165,14 @@ def list_stations(session: Session, actor: Actor, f: StationFilter,
     lon/lat WGS84."""
     if not actor.is_staff:
         raise Forbidden("只有工作人员可以查看驿站管理列表")
-    where, params = ["TRUE"], {}
+    stmt = _SELECT.order_by(_S.c.active.desc(), _S.c.grid_code.asc().nulls_last(), _S.c.id)
     if actor.scope is not None:
-        where.append("s.grid_code LIKE :prefix")
-        params["prefix"] = actor.scope + "%"
+        stmt = stmt.where(_S.c.grid_code.like(actor.scope + "%"))
     if f.kind is not None:
-        where.append("s.kind = :kind")
-        params["kind"] = f.kind
+        stmt = stmt.where(_S.c.kind == f.kind)
     if f.active is not None:
-        where.append("s.active = :active")
-        params["active"] = f.active
-    cond = " AND ".join(where)
-    total = session.execute(text(f"SELECT count(*) FROM stations s WHERE {cond}"),
-                            params).scalar_one()
-    rows = session.execute(text(
-        f"{_SELECT} WHERE {cond} ORDER BY s.active DESC, s.grid_code NULLS LAST, s.id "
-        "LIMIT :limit OFFSET :offset"),
-        {**params, "limit": per_page, "offset": (f.page - 1) * per_page}).mappings()
+        stmt = stmt.where(_S.c.active == f.active)
+    rows, total = paging.page(session, stmt, f.page, per_page)
     return [_row(r, actor) for r in rows], total
 
 
@@ -201,8 +192,8 @@ def editable(session: Session, actor: Actor, station_id: int, lock: bool = False
     check_editor(actor)
     row = None
     if 0 < station_id <= MAX_ID:
-        sql = f"{_SELECT} WHERE s.id = :id" + (" FOR UPDATE OF s" if lock else "")
-        row = session.execute(text(sql), {"id": station_id}).mappings().first()
+        stmt = _SELECT.where(_S.c.id == station_id)
+        row = session.execute(stmt.with_for_update(of=_S) if lock else stmt).mappings().first()
     if row is None:
         raise NotFound(f"没有驿站 {station_id}（unknown station）", "station_not_found")
     if not may_edit(actor, row["grid_code"]):

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import String, any_, func, literal, select, text
 from sqlalchemy.orm import Session
 
+from gis import paging
 from gis.checks import in_range, is_whole, parse_crs, parse_number
 from gis.coords import CRS_NAMES, to_wgs84
 from gis.errors import BadInput, Invalid
 from gis.srid import STORAGE
 from layers.members import store as members
+from layers.stations.tables import STATIONS
 
 KINDS: dict[str, str] = {"red_station": "红色驿站", "warm_bee": "暖蜂驿站·工会驿站"}
 SERVICES: dict[str, str] = {  # the order pages list them in
@@ -61,9 +63,12 @@ _NEAREST = text(f"""
     LIMIT :limit
 """)
 _INSIDE = text(f"SELECT {_IN_CITY}")
-_LIST = text(f"SELECT {_COLUMNS} FROM stations s WHERE s.active AND {_SERVICE} "
-             "ORDER BY s.id LIMIT :limit OFFSET :offset")
-_COUNT = text(f"SELECT count(*) FROM stations s WHERE s.active AND {_SERVICE}")
+_S = STATIONS.alias("s")
+LISTED = select(_S.c.id, _S.c.kind, _S.c.name, _S.c.address, _S.c.services,
+                _S.c.opening_hours, _S.c.grid_code, func.ST_X(_S.c.geom).label("lon"),
+                func.ST_Y(_S.c.geom).label("lat"))
+"""A station's public columns from the table aliased s (`STATION`)."""
+STATION = _S
 
 
 @dataclass(frozen=True)
@@ -220,10 +225,10 @@ def feature(station: dict) -> dict:
 def active(session: Session, service: str | None = None, page: int = 1,
            per_page: int = PER_PAGE) -> tuple[list[dict], int]:
     """Return (a page of the active stations by id, presented, lon/lat WGS84; how many in all)."""
-    params = {"service": check_service(service)}
-    total = session.execute(_COUNT, params).scalar_one()
-    rows = session.execute(_LIST, {**params, "limit": per_page,
-                                   "offset": (page - 1) * per_page}).mappings()
+    stmt = LISTED.where(_S.c.active).order_by(_S.c.id)
+    if (service := check_service(service)) is not None:
+        stmt = stmt.where(literal(service, String) == any_(_S.c.services))
+    rows, total = paging.page(session, stmt, page, per_page)
     return [present(r) for r in rows], total
 
 

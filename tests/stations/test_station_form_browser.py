@@ -233,7 +233,9 @@ def test_typing_moves_the_pin_dragging_fills_the_fields_and_popups_are_escaped(
     neighbour = wait.until(lambda d: [p for p in d.find_elements(
         By.CSS_SELECTOR, "#station-map path.station-marker") if p.is_displayed()])
     ActionChains(browser).move_to_element(neighbour[0]).click().perform()
-    popup = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".station-popup"))[0]
+    popup = wait.until(lambda d: [  # shown (a popup still panning into view reads as '')
+        p for p in d.find_elements(By.CSS_SELECTOR, ".station-popup")
+        if p.find_element(By.CLASS_NAME, "station-popup-title").text])[0]
     assert popup.find_element(By.CLASS_NAME, "station-popup-title").text == NEIGHBOUR
     assert popup.find_elements(By.TAG_NAME, "img") == []
     assert (float(_field(browser, "lon")), float(_field(browser, "lat"))) == dropped  # no pick

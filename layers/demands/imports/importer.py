@@ -221,6 +221,26 @@ def checked_parts(frame: pd.DataFrame, known: Known, index: GridIndex, now: date
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _write_parts(parts, writer: _Writer, report: ImportReport, skip_bad: bool,
+                 progress: write.Progress | None) -> list[tuple[int, str]]:
+    """Write each checked part's good rows (while no row is bad, or all with skip_bad),
+    counting into `report`; return the first MAX_LISTED problems (line, text)."""
+    listed: list[tuple[int, str]] = []
+    try:
+        for good, problems in parts:
+            report.bad_count += int(problems.bad.sum())
+            listed = sorted(listed + problems.entries(MAX_LISTED))[:MAX_LISTED]
+            if not report.bad_count or skip_bad:
+                if len(good.rows):
+                    writer.write(good)
+                report.imported += len(good.rows)
+            if progress is not None:
+                progress.update(len(problems.lines))
+    finally:
+        parts.close()
+    return listed
+
+
 def import_demands(session: Session, frame: pd.DataFrame, source: write.Source,
                    skip_bad: bool = False, progress: write.Progress | None = None,
                    now: datetime | None = None, index: GridIndex | None = None,
@@ -241,24 +261,11 @@ def import_demands(session: Session, frame: pd.DataFrame, source: write.Source,
         progress.set_description("导入 importing")
     known = Known.load(session, frame)
     index = index or GridIndex.load(session)
-    listed: list[tuple[int, str]] = []
     with session.begin_nested(), \
             bulk_load.set_aside(session, BULK_TABLES) if bulk else nullcontext():
         report.import_id = write.open_record(session, source, now, bulk)
-        writer = _Writer(session, known)
         parts = checked_parts(frame, known, index, now, report.import_id)
-        try:
-            for good, problems in parts:
-                report.bad_count += int(problems.bad.sum())
-                listed = sorted(listed + problems.entries(MAX_LISTED))[:MAX_LISTED]
-                if not report.bad_count or skip_bad:
-                    if len(good.rows):
-                        writer.write(good)
-                    report.imported += len(good.rows)
-                if progress is not None:
-                    progress.update(len(problems.lines))
-        finally:
-            parts.close()
+        listed = _write_parts(parts, _Writer(session, known), report, skip_bad, progress)
         report.bad = [entry for _, entry in listed]
         if report.bad_count and not skip_bad:
             report.imported, report.import_id = 0, None
