@@ -51,6 +51,18 @@ def aware_utc(raw: object) -> datetime:
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 falls before year 1 in UTC
         raise ValueError("时间超出范围（time out of range）") from None
 
+
+def reported_at(raw: object, now: datetime, slack: timedelta = timedelta(0)) -> datetime:
+    """Return when something was reported (ISO 8601 with an offset; `now` when absent), no
+    later than `now` + `slack`; ValueError (the reason) otherwise."""
+    if raw in (None, ""):
+        return now
+    at = aware_utc(raw)
+    if at > now + slack:
+        raise ValueError("时间在未来（time is in the future）")
+    return at
+
+
 IsWorking = Callable[[date], bool]
 
 

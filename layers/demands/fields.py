@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Annotated
 
-from gis.checks import parse_crs, parse_number, unsafe_text
-from gis.errors import BadInput, Invalid
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from gis.checks import parse_crs, parse_number
+from gis.contracts import (
+    Choice,
+    PointBody,
+    Raw,
+    UserText,
+    check,
+    clean_text,
+    fail,
+)
+from gis.errors import BadInput
 from grids.hierarchy import level_of
 
 SOURCES: dict[str, str] = {
@@ -23,78 +35,60 @@ _PHONE = re.compile(PHONE_PATTERN)
 _LIMITS = {"title": 200, "description": 5000, "address": 300, "reporter_name": 50}
 
 
-@dataclass(frozen=True)
-class DemandInput:
-    """A checked new demand; location either (lon, lat, crs) or a grid code."""
-
-    title: str
-    description: str
-    category_code: str
-    source: str
-    lon: float | None
-    lat: float | None
-    crs: str
-    grid_code: str | None
-    address: str
-    reporter_name: str | None
-    reporter_phone: str | None
+LOCATION_REQUIRED = "需要 lon/lat 或 grid_code（location required）"
 
 
-def _text(body: dict, name: str, errors: dict, required: bool = False) -> str:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            errors[name] = "必填（required）"
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "应为文本（must be a string）"
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = "必填（required）"
-    if problem := unsafe_text(value):
-        errors[name] = problem
-    if len(value) > _LIMITS.get(name, 100):
-        errors[name] = f"最多 {_LIMITS.get(name, 100)} 个字符"
-    return value
+def _phone(value: object) -> str | None:
+    phone = clean_text(value, 100) or None
+    if phone and not _PHONE.match(phone):
+        raise fail("电话号码格式不对（bad phone number）")
+    return phone
 
 
-def _location(body: dict, errors: dict) -> tuple[float | None, float | None, str, str | None]:
-    grid = body.get("grid_code") or None
-    if body.get("lon") in (None, "") and body.get("lat") in (None, ""):
-        if grid is None:
-            errors["location"] = "需要 lon/lat 或 grid_code（location required）"
-        elif level_of(str(grid)) != "grid":
-            errors["grid_code"] = "网格代码应为 15 位数字"
-        return None, None, "grid", str(grid) if grid else None
-    try:
-        lon, lat = parse_number("lon", body.get("lon")), parse_number("lat", body.get("lat"))
-        return lon, lat, parse_crs(body.get("crs")), None
-    except BadInput as err:
-        errors["location"] = str(err)
-        return None, None, "wgs84", None
+def _schema(schema: dict) -> None:
+    """State what the location check below says in words: a point or a grid."""
+    schema["anyOf"] = [{"required": ["lon", "lat"]}, {"required": ["grid_code"]}]
+
+
+class DemandInput(PointBody):
+    """A new demand (制单), as the API, /report, the staff form and Open311 send it: location
+    either (lon, lat, crs) or a grid code. The OpenAPI document states this model."""
+
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=_schema)
+
+    title: UserText(_LIMITS["title"], required=True, description="标题 (not blank)")
+    description: UserText(_LIMITS["description"]) = ""
+    category_code: UserText(100, required=True) = Field(
+        alias="category", description="小类代码 active small class code, e.g. 1001")
+    source: Choice(SOURCES, f"来源应为：{', '.join(SOURCES)}", "other") = "other"
+    grid_code: Raw({"type": "string", "pattern": "^[0-9]{15}$",
+                    "description": "instead of lon/lat: a current grid"}) = None
+    address: UserText(_LIMITS["address"]) = ""
+    reporter_name: UserText(_LIMITS["reporter_name"], blank=None) = None
+    reporter_phone: Annotated[str | None, PlainValidator(_phone),
+                              WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN})] = None
+
+    @classmethod
+    def read_location(cls, body: dict) -> tuple | PydanticCustomError:
+        """Return (lon, lat, crs, grid_code): the point as sent (its range is the grids'
+        question) or, when neither lon nor lat is given, crs 'grid' and the grid code."""
+        if body.get("lon") in (None, "") and body.get("lat") in (None, ""):
+            grid = body.get("grid_code") or None
+            if grid is None:
+                return fail(LOCATION_REQUIRED, "location")
+            if level_of(str(grid)) != "grid":
+                return fail("网格代码应为 15 位数字", "grid_code")
+            return None, None, "grid", str(grid)
+        try:
+            lon, lat = parse_number("lon", body.get("lon")), parse_number("lat", body.get("lat"))
+            return lon, lat, parse_crs(body.get("crs")), None
+        except BadInput as err:
+            return fail(str(err), "location")
+
+    def _located(self, grid_code: object = None) -> None:
+        self.grid_code = grid_code
 
 
 def check_new_demand(body: object) -> DemandInput:
     """Return the checked demand fields from a JSON/form body; Invalid lists every bad field."""
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    errors: dict[str, str] = {}
-    title = _text(body, "title", errors, required=True)
-    category = _text(body, "category", errors, required=True)
-    source = body.get("source") or "other"
-    if not isinstance(source, str) or source not in SOURCES:
-        errors["source"] = f"来源应为：{', '.join(SOURCES)}"
-    phone = _text(body, "reporter_phone", errors) or None
-    if phone and not _PHONE.match(phone):
-        errors["reporter_phone"] = "电话号码格式不对（bad phone number）"
-    lon, lat, crs, grid = _location(body, errors)
-    fields = DemandInput(
-        title=title, description=_text(body, "description", errors), category_code=category,
-        source=str(source), lon=lon, lat=lat, crs=crs, grid_code=grid,
-        address=_text(body, "address", errors),
-        reporter_name=_text(body, "reporter_name", errors) or None, reporter_phone=phone,
-    )
-    if errors:
-        raise Invalid(errors)
-    return fields
+    return check(DemandInput, body)

@@ -6,12 +6,25 @@ import hashlib
 import json
 from collections.abc import Callable
 
+from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Contract, Raw
 from gis.errors import BadInput, Conflict
 
 Answer = tuple[int, dict]
+
+
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100,
+              "pattern": "^[!-~]([ -~]*[!-~])?$",
+              "description": "重试安全 a retry returns the first answer"}
+
+
+class IdempotencyHeader(Contract):
+    """The optional header that makes a retried POST safe."""
+
+    key: Raw(KEY_SCHEMA) = Field(None, alias="Idempotency-Key")
 
 
 def once(session: Session, key: str | None, request: bytes, run: Callable[[], Answer],

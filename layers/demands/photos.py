@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Raw
 from gis.errors import Invalid
 from layers.access.actors import Actor
 from layers.demands import intake, transitions
@@ -18,6 +19,21 @@ from layers.demands.rules import DEFAULT_RULES, Rules
 MAX_PHOTOS = 9
 KINDS = ("before", "after", "progress")
 URL_PREFIX = "/media/photos/"
+PHOTOS_SCHEMA = {"type": "array", "maxItems": MAX_PHOTOS,
+                 "items": {"type": "string", "format": "binary"},
+                 "description": "照片 JPEG/PNG/WebP photos"}
+
+
+class DemandWithPhotos(DemandInput):
+    """A new demand as multipart/form-data, with up to MAX_PHOTOS 'before' photos."""
+
+    photos: Raw(PHOTOS_SCHEMA) = None
+
+
+class TransitionWithPhotos(transitions.TransitionInput):
+    """An action as multipart/form-data, with photos ('after' on resolve, else 'progress')."""
+
+    photos: Raw(PHOTOS_SCHEMA) = None
 
 
 def photo_url(token: str, thumb: bool = False) -> str:

@@ -7,10 +7,23 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
-from gis.checks import parse_crs, parse_lonlat, unsafe_text
+from gis.checks import parse_crs, parse_lonlat
+from gis.contracts import (
+    CRS_SCHEMA,
+    LAT_SCHEMA,
+    LON_SCHEMA,
+    Choice,
+    Contract,
+    Flag,
+    Raw,
+    UserText,
+    check,
+    fail,
+)
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from layers import workcal
@@ -18,7 +31,7 @@ from layers.access import policy, roles
 from layers.access.actors import Actor
 from layers.demands import events
 from layers.demands import store as demands
-from layers.demands.actions import ACTION_HANDLERS
+from layers.demands.actions import ACTION_HANDLERS, SATISFACTION
 from layers.demands.tables import DEMANDS
 
 
@@ -128,17 +141,40 @@ def lock(session: Session, code: str) -> dict:
     return dict(row)
 
 
+def _point(raw: object) -> tuple[float, float] | None:
+    """Return an actor's location {lon, lat, crs} as WGS84 (lon, lat); None when absent."""
+    if raw is None:
+        return None
+    try:
+        lon, lat = parse_lonlat(raw.get("lon"), raw.get("lat"))  # type: ignore[union-attr]
+        return to_wgs84(lon, lat, parse_crs(raw.get("crs")))  # type: ignore[union-attr]
+    except (BadInput, AttributeError) as err:
+        raise fail(str(err) if isinstance(err, BadInput) else "应为 {lon, lat, crs}") from None
+
+
+POINT_SCHEMA = {"type": "object", "required": ["lon", "lat"],
+                "properties": {"lon": LON_SCHEMA, "lat": LAT_SCHEMA, "crs": CRS_SCHEMA}}
+
+
+class TransitionInput(Contract):
+    """One action on a demand; the state machine decides whether it is allowed now, each
+    action what else it needs (a dispatch target, a rating)."""
+
+    action: Choice(RULES, f"未知操作，可用：{', '.join(RULES)}", required=True)
+    note: UserText(2000) = ""
+    location: Raw(POINT_SCHEMA, _point) = None
+    to: Raw({"type": "object", "description": '派单对象 dispatch target: {"member": id}, '
+                                              '{"department": code}, {"user": id} or '
+                                              '{"community": code}'}) = None
+    follow_token: Raw({"type": "string", "description": "居民查询凭证 for rate/reopen"}) = None
+    solved: Flag() = None
+    satisfaction: Choice(SATISFACTION, f"应为：{', '.join(SATISFACTION)}") = None
+
+
 def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    if not isinstance(action, str) or action not in RULES:
-        raise Invalid({"action": f"未知操作，可用：{', '.join(RULES)}"})
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > 2000:
-        raise Invalid({"note": "应为不超过 2000 字的文本"})
-    if problem := unsafe_text(note):
-        raise Invalid({"note": problem})
-    return RULES[action], body, note.strip()
+    checked = check(TransitionInput, {**body, "action": action} if isinstance(body, dict)
+                    else body)
+    return RULES[checked.action], body, checked.note
 
 
 def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
@@ -182,11 +218,7 @@ def perform(session: Session, d: dict, action: str, actor: Actor, body: dict, no
 
 def _actor_location(body: dict) -> tuple[float, float] | None:
     """Return the actor's WGS84 (lon, lat) sent with the action, if any."""
-    loc = body.get("location")
-    if loc is None:
-        return None
     try:
-        lon, lat = parse_lonlat(loc.get("lon"), loc.get("lat"))
-        return to_wgs84(lon, lat, parse_crs(loc.get("crs")))
-    except (BadInput, AttributeError) as err:
-        raise Invalid({"location": str(err)}) from None
+        return _point(body.get("location"))
+    except PydanticCustomError as err:
+        raise Invalid({"location": err.context["message"]}) from None

@@ -15,13 +15,14 @@ from typing import NamedTuple
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import parse_crs, parse_lonlat
+from gis.contracts import check
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Invalid
 from gis.srid import STORAGE
 from grids import locate
 from layers import workcal
 from layers.members import store as members
+from layers.members.contracts import ServicePoint
 
 MIN_DAYS = 5
 _POINT = f"ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE})"
@@ -60,11 +61,8 @@ def parse_month(raw: object, now: datetime | None = None) -> date:
 
 def _checked_point(lon: object, lat: object, crs: object) -> tuple[float, float]:
     """Return the WGS84 (lon, lat) of a reported point; Invalid when malformed."""
-    try:
-        x, y = parse_lonlat(lon, lat)
-        return to_wgs84(x, y, parse_crs(crs))
-    except BadInput as err:
-        raise Invalid({"location": str(err)}) from None
+    point = check(ServicePoint, {"lon": lon, "lat": lat, "crs": crs})
+    return to_wgs84(point.lon, point.lat, point.crs)
 
 
 def _professional(session: Session, member_id: int) -> dict:

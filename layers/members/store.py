@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import parse_crs, parse_lonlat, parse_number
+from gis.checks import parse_number
+from gis.contracts import PointBody, Raw, check, fail
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from gis.srid import STORAGE
@@ -62,41 +64,37 @@ def check_acts_for(session: Session, actor: Actor, member_id: int) -> dict:
     raise Forbidden("只能上报本人的位置（only your own position）")
 
 
-def _reported_at(raw: object, now: datetime) -> datetime:
-    if raw in (None, ""):
-        return now
+def _accuracy(raw: object) -> float:
     try:
-        return workcal.aware_utc(raw)
-    except ValueError as err:
-        raise Invalid({"time": str(err)}) from None
+        accuracy = parse_number("accuracy", raw)
+    except BadInput as err:
+        raise fail(str(err)) from None
+    if not 0 < accuracy <= MAX_ACCURACY_M:
+        raise fail(f"定位精度应在 0–{MAX_ACCURACY_M:g} 米之间（too imprecise）")
+    return accuracy
+
+
+class PositionInput(PointBody):
+    """A member's reported position: lon/lat in crs, how precise (m) and when (default now)."""
+
+    accuracy: Raw({"type": "number", "exclusiveMinimum": True, "minimum": 0,
+                   "maximum": MAX_ACCURACY_M, "description": "定位精度 (m)"},
+                  _accuracy) = MAX_ACCURACY_M
+    time: Raw({"type": "string", "format": "date-time"}) = Field(None, validate_default=True)
+
+    @field_validator("time", mode="plain")
+    @classmethod
+    def _not_future(cls, raw: object, info: ValidationInfo) -> datetime:
+        try:
+            return workcal.reported_at(raw, info.context["now"], FUTURE_SLACK)
+        except ValueError as err:
+            raise fail(str(err)) from None
 
 
 def check_position(body: object, now: datetime) -> tuple[float, float, str, float, datetime]:
     """Return (lon, lat) in WGS84, the crs it came in, accuracy (m) and time; Invalid if bad."""
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    errors: dict[str, str] = {}
-    try:
-        lon, lat = parse_lonlat(body.get("lon"), body.get("lat"))
-        crs = parse_crs(body.get("crs"))
-        lon, lat = to_wgs84(lon, lat, crs)
-    except BadInput as err:
-        errors["location"] = str(err)
-        lon = lat = 0.0
-        crs = "wgs84"
-    try:
-        accuracy = parse_number("accuracy", body.get("accuracy", MAX_ACCURACY_M))
-        if not 0 < accuracy <= MAX_ACCURACY_M:
-            errors["accuracy"] = f"定位精度应在 0–{MAX_ACCURACY_M:g} 米之间（too imprecise）"
-    except BadInput as err:
-        errors["accuracy"] = str(err)
-        accuracy = 0.0
-    at = _reported_at(body.get("time"), now)
-    if at > now + FUTURE_SLACK:
-        errors["time"] = "时间在未来（time is in the future）"
-    if errors:
-        raise Invalid(errors)
-    return lon, lat, crs, accuracy, at
+    p = check(PositionInput, body, now=now)
+    return *to_wgs84(p.lon, p.lat, p.crs), p.crs, p.accuracy, p.time
 
 
 # Inside the city: in a current grid or a district outline ({p}: the point's SQL expression).

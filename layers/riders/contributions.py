@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import unsafe_text
-from gis.errors import BadInput, Forbidden, Invalid, NotFound
+from gis.contracts import Choice, Contract, Raw, UserText, check, fail
+from gis.errors import BadInput, Forbidden, NotFound
 from layers import workcal
 from layers.access import audit, policy
 from layers.access.actors import Actor
@@ -175,40 +176,38 @@ def verified_total(session: Session, member_id: int) -> int:
              "AND state IN ('verified', 'closed')"), {"m": member_id}).scalar_one()
 
 
-def _activity_at(raw: object, now: datetime, errors: dict) -> datetime:
-    if raw in (None, ""):
-        return now
-    try:
-        at = workcal.aware_utc(raw)
-    except ValueError as err:
-        errors["at"] = str(err)
-        return now
-    if at > now:
-        errors["at"] = "时间在未来（time is in the future）"
-    return at
+class ActivityInput(Contract):
+    """随手帮 (help: how many people) or 随口宣 (leaflets: how many handed out), when (default
+    now, never in the future) and a note."""
+
+    kind: Choice(ACTIVITY_KINDS, "应为 help（随手帮）或 leaflets（随口宣）", required=True)
+    count: Raw({"type": "integer", "minimum": 1,
+                "maximum": max(MAX_ACTIVITY_COUNT.values()),
+                "description": "help ≤ 50, leaflets ≤ 20000"}) = Field(1, validate_default=True)
+    note: UserText(500) = ""
+    at: Raw({"type": "string", "format": "date-time"}) = Field(None, validate_default=True)
+
+    @field_validator("count", mode="plain")
+    @classmethod
+    def _count(cls, raw: object, info: ValidationInfo) -> int:
+        top = MAX_ACTIVITY_COUNT.get(str(info.data.get("kind")), 1)
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= top:
+            raise fail(f"应为 1–{top} 的整数")
+        return raw
+
+    @field_validator("at", mode="plain")
+    @classmethod
+    def _at(cls, raw: object, info: ValidationInfo) -> datetime:
+        try:
+            return workcal.reported_at(raw, info.context["now"])
+        except ValueError as err:
+            raise fail(str(err)) from None
 
 
 def check_activity(body: object, now: datetime) -> tuple[str, int, str, datetime]:
     """Return (kind, count, note, time) of a help/leaflets record; Invalid lists bad fields."""
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    errors: dict[str, str] = {}
-    kind = body.get("kind")
-    if not isinstance(kind, str) or kind not in ACTIVITY_KINDS:
-        errors["kind"] = "应为 help（随手帮）或 leaflets（随口宣）"
-    count = body.get("count", 1)
-    top = MAX_ACTIVITY_COUNT.get(str(kind), 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= top:
-        errors["count"] = f"应为 1–{top} 的整数"
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > 500:
-        errors["note"] = "备注应为不超过 500 字的文本"
-    elif problem := unsafe_text(note):
-        errors["note"] = f"备注{problem}"
-    at = _activity_at(body.get("at"), now, errors)
-    if errors:
-        raise Invalid(errors)
-    return str(kind), int(count), note.strip(), at
+    a = check(ActivityInput, body, now=now)
+    return a.kind, a.count, a.note, a.at
 
 
 def record_activity(session: Session, member_id: int, actor: Actor, body: object,

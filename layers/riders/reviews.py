@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from gis.checks import unsafe_text
+from gis.contracts import Contract, Flag, Raw, UserText, check, clean_text, fail
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from grids.tables import COMMUNITIES
 from layers.access import policy
@@ -29,34 +29,33 @@ _REVIEW = select(
 ).select_from(_R.join(_C, _C.c.code == _R.c.community_code))
 
 
-def _text(body: dict, name: str, limit: int, errors: dict, required: bool = True) -> str:
-    value = body.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[name] = "必填（required）"
-        return ""
-    if not isinstance(value, str) or len(value.strip()) > limit:
-        errors[name] = f"应为不超过 {limit} 字的文本"
-        return ""
-    if problem := unsafe_text(value):
-        errors[name] = problem
-    return value.strip()
+def _community_code(raw: object) -> str | None:
+    code = clean_text(raw, 12) or None
+    if code and not _COMMUNITY.match(code):
+        raise fail("社区编码应为 12 位数字")
+    return code
+
+
+class ReviewRequestInput(Contract):
+    """A 差评消消乐 request: the platform, the order and why; the community that decides
+    (default: the rider's home grid's)."""
+
+    platform: UserText(30) = ""
+    order_ref: UserText(60, required=True)
+    reason: UserText(1000, required=True)
+    community_code: Raw({"type": "string", "pattern": "^[0-9]{12}$"}, _community_code) = None
+
+
+class ReviewDecision(Contract):
+    """{"approve": true|false, "note": "..."}."""
+
+    approve: Flag("同意 approve", required=True)
+    note: UserText(500) = ""
 
 
 def check_request(body: object) -> dict:
     """Return the checked fields (platform, order_ref, reason, community_code or None)."""
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    errors: dict[str, str] = {}
-    out = {"platform": _text(body, "platform", 30, errors, required=False),
-           "order_ref": _text(body, "order_ref", 60, errors),
-           "reason": _text(body, "reason", 1000, errors),
-           "community_code": _text(body, "community_code", 12, errors, required=False) or None}
-    if out["community_code"] and not _COMMUNITY.match(out["community_code"]):
-        errors["community_code"] = "社区编码应为 12 位数字"
-    if errors:
-        raise Invalid(errors)
-    return out
+    return check(ReviewRequestInput, body).model_dump()
 
 
 def _community(session: Session, found: dict, wanted: str | None) -> str:
@@ -108,10 +107,7 @@ def decide_review(session: Session, request_id: int, actor: Actor, approve: bool
     scope covers its community; Conflict when already decided. Return it after."""
     if not policy.may(actor, "riders.decide"):
         raise Forbidden(policy.refusal(actor.role, "riders.decide"))
-    if not isinstance(note, str) or len(note) > 500:
-        raise Invalid({"note": "备注应为不超过 500 字的文本"})
-    if problem := unsafe_text(note):
-        raise Invalid({"note": f"备注{problem}"})
+    note = check(ReviewDecision, {"approve": approve, "note": note}).note
     row = session.execute(text("SELECT state, community_code FROM review_requests "
                                "WHERE id = :i FOR UPDATE"),
                           {"i": min(request_id, riders.MAX_ID)}).first()

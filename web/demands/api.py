@@ -6,17 +6,25 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from layers.demands import idempotency, photo_files, photos, taxonomy
 from layers.demands import queries as demand_queries
+from layers.demands.fields import DemandInput
+from layers.demands.idempotency import IdempotencyHeader
+from layers.demands.photos import DemandWithPhotos, TransitionWithPhotos
+from layers.demands.transitions import TransitionInput
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core import params, uploads
 from web.core.db import get_session
 from web.core.media import media_dir
+from web.openapi.spec import contract
 
 bp = Blueprint("demands", __name__)  # under /api/v1 (web.create_app)
+TAG = "demands 诉求"
 
 
 @bp.post("/demands")
 @requires("public")
+@contract(TAG, json=DemandInput, form=DemandWithPhotos, headers=IdempotencyHeader, ok=201,
+          errors=(400, 409, 413))
 def create_demand() -> tuple[Response, int]:
     """Take in a demand (anyone may): JSON, or multipart with up to 9 'before' `photos`;
     Idempotency-Key makes retries safe."""
@@ -62,9 +70,14 @@ def demand(code: str) -> Response:
 
 @bp.post("/demands/<code>/transitions")
 @requires("public")
+@contract(TAG, json=TransitionInput, form=TransitionWithPhotos,
+          errors=(400, 401, 403, 404, 409, 413))
 def transition(code: str) -> Response:
-    """Take one action on a demand (JSON, or multipart with `photos`: 'after' on resolve,
-    else 'progress'); the state machine decides whether it is allowed."""
+    """Take one action on a demand.
+
+    JSON, or multipart with `photos` ('after' on resolve, else 'progress'); the state machine
+    decides whether it is allowed. Staff act with a bearer token or session; residents
+    rate/reopen with their follow_token."""
     session, actor = get_session(), acting.current()
     body, raws = uploads.request_body(), uploads.photo_bytes()
     action = body.get("action") if isinstance(body, dict) else None

@@ -7,11 +7,16 @@ from wtforms import MultipleFileField, SelectField, StringField, SubmitField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from layers.demands.fields import SOURCES
+from gis.contracts import max_length
+from layers.demands.fields import SOURCES, DemandInput
 from web.core.forms import CRS_LABELS, show_errors
 
 BODY_FIELDS = ("title", "description", "category", "lon", "lat", "crs", "grid_code", "address",
                "source", "reporter_name", "reporter_phone")
+def _max(name: str) -> int:
+    return max_length(DemandInput, name)
+
+
 # Domain field names that have no input of their own, shown at the nearest input.
 ERROR_AT = {"location": "lon", "body": "title"}
 
@@ -19,18 +24,18 @@ ERROR_AT = {"location": "lon", "body": "title"}
 class DemandForm(FlaskForm):
     """登记诉求: the staff form for filing a demand with its photos."""
 
-    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200)])
-    description = TextAreaField("问题描述", validators=[Length(max=5000)])
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=_max("title"))])
+    description = TextAreaField("问题描述", validators=[Length(max=_max("description"))])
     category = SelectField("分类", validate_choice=False,
                            validators=[DataRequired("请选择分类")])
     lon = StringField("经度", validators=[Optional(), Length(max=30)])
     lat = StringField("纬度", validators=[Optional(), Length(max=30)])
     crs = SelectField("坐标系", choices=CRS_LABELS, default="wgs84")
     grid_code = StringField("网格编码", validators=[Optional(), Length(max=15)])
-    address = StringField("地址", validators=[Length(max=300)])
+    address = StringField("地址", validators=[Length(max=_max("address"))])
     source = SelectField("来源", choices=[SelectChoice(k, v) for k, v in SOURCES.items()],
                          default="grid_visit")
-    reporter_name = StringField("反映人姓名", validators=[Length(max=50)])
+    reporter_name = StringField("反映人姓名", validators=[Length(max=_max("reporter_name"))])
     reporter_phone = StringField("反映人电话", validators=[Length(max=20)])
     photos = MultipleFileField("照片（JPEG/PNG/WebP，每张不超过 10 MB，最多 9 张）")
     submit = SubmitField("登记")

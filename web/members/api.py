@@ -6,24 +6,29 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from gis.errors import Invalid
+from gis.contracts import check
 from layers.access import policy
 from layers.members import logins as member_logins
 from layers.members import map_data as member_map
 from layers.members import service_days
 from layers.members import store as members
+from layers.members.contracts import DutyInput, LoginLink, ServicePoint
+from layers.members.store import PositionInput
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core import params
 from web.core.db import get_session
+from web.openapi.spec import contract
 
 bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
+TAG = "members 成员"
 
 ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
 
 
 @bp.post("/members/<int:member_id>/positions")
 @requires("account.own")
+@contract(TAG, json=PositionInput, ok=201, errors=(400, 404))
 def member_position(member_id: int) -> tuple[Response, int]:
     """Record a member's position (lon, lat, crs, accuracy, time); latest and history."""
     session = get_session()
@@ -36,30 +41,28 @@ def member_position(member_id: int) -> tuple[Response, int]:
 
 @bp.post("/members/<int:member_id>/duty")
 @requires("account.own")
+@contract(TAG, json=DutyInput, errors=(400, 404))
 def member_duty(member_id: int) -> Response:
     """Set a member on or off duty: {"on_duty": true|false}."""
     session = get_session()
     members.check_acts_for(session, acting.current(), member_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("on_duty"), bool):
-        raise Invalid({"on_duty": "应为 true 或 false"})
-    members.set_on_duty(session, member_id, body["on_duty"])
+    on_duty = check(DutyInput, request.get_json(silent=True)).on_duty
+    members.set_on_duty(session, member_id, on_duty)
     session.commit()
-    return jsonify({"member_id": member_id, "on_duty": body["on_duty"]})
+    return jsonify({"member_id": member_id, "on_duty": on_duty})
 
 
 @bp.put("/members/<int:member_id>/login")
 @requires("members.logins")
+@contract(TAG, json=LoginLink, errors=(400, 404, 409))
 def member_login(member_id: int) -> Response:
     """Tie a staff login to a member ({"login": "name"}) or remove it ({"login": null})."""
     session, actor = get_session(), acting.current()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "login" not in body:
-        raise Invalid({"login": "应为登录账号（用户名）或 null（expected {\"login\": …}）"})
-    if body["login"] is None:
+    login = check(LoginLink, request.get_json(silent=True)).login
+    if login is None:
         out = member_logins.unlink(session, actor, member_id)
     else:
-        out = member_logins.link(session, actor, member_id, body["login"])
+        out = member_logins.link(session, actor, member_id, login)
     session.commit()
     return jsonify({"member_id": out["id"], "name": out["name"], "kind": out["kind"],
                     "login": out["login"]})
@@ -80,6 +83,7 @@ def members_on_duty() -> Response:
 
 @bp.post("/members/<int:member_id>/check-in")
 @requires("members.service_days")
+@contract(TAG, json=ServicePoint, ok=201, errors=(400, 404, 409))
 def member_check_in(member_id: int) -> tuple[Response, int]:
     """Check a professional member in for today at {lon, lat, crs} in their community."""
     session = get_session()
@@ -92,6 +96,7 @@ def member_check_in(member_id: int) -> tuple[Response, int]:
 
 @bp.post("/members/<int:member_id>/check-out")
 @requires("members.service_days")
+@contract(TAG, json=ServicePoint, errors=(400, 404, 409))
 def member_check_out(member_id: int) -> Response:
     """Check a professional member out for today at {lon, lat, crs}."""
     session = get_session()

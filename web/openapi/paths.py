@@ -5,8 +5,10 @@ Add an entry here with every new /api/v1 route (tests/test_openapi.py checks).
 
 from __future__ import annotations
 
-from layers.demands.fields import PHONE_PATTERN
-from layers.members.store import MAX_ACCURACY_M
+from layers.demands.fields import SOURCES as DEMAND_SOURCES
+from layers.demands.labels import STATE_LABELS
+from layers.demands.transitions import RULES
+from layers.riders.reviews import STATES as REVIEW_STATES
 from layers.stations.store import SERVICES
 from web.openapi.schema import (
     CRS,
@@ -14,12 +16,10 @@ from web.openapi.schema import (
     LON,
     Facts,
     city_point,
-    json_body,
     obj,
     op,
     path_param,
     q,
-    user_text,
 )
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -37,61 +37,17 @@ BBOX = {**q("bbox", BBOX_NUMBERS, "minlon,minlat,maxlon,maxlat (WGS84; lat withi
         "style": "form", "explode": False}
 MONTH = q("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
           "月份 YYYY-MM (default: this month, Asia/Shanghai)")
-STATES = ["received", "dispatched", "signed", "resolved", "verified", "closed", "merged"]
-SOURCES = ["online_group", "grid_visit", "rider_snapshot", "hotline", "resident_meeting",
-           "supervision_line", "other"]
-ACTIONS = ["dispatch", "sign", "return", "resolve", "verify", "rework", "close", "rate",
-           "reopen", "claim"]
+STATES = list(STATE_LABELS)
+SOURCES = list(DEMAND_SOURCES)
+ACTIONS = list(RULES)
 CODE = path_param("code", description="诉求编号 demand code, e.g. QTH-20261127-0001")
 MEMBER = path_param("member_id", True, "成员 id member id")
 POINT = obj({"lon": LON, "lat": LAT, "crs": CRS}, ("lon", "lat"))
-PHOTOS = {"type": "array", "maxItems": 9, "items": {"type": "string", "format": "binary"},
-          "description": "照片 JPEG/PNG/WebP photos"}
 
-
-
-def _new_demand(facts: Facts) -> dict:
-    """Return a new demand's body: a point inside the city or a grid code, an active small
-    class, a title that is not blank."""
-    lon, lat = city_point(facts)
-    category = {"type": "string", "description": "小类代码 active small class code, e.g. 1001"}
-    if facts.small_classes:
-        category["enum"] = list(facts.small_classes)
-    schema = obj({
-        "title": user_text(200, not_blank=True, description="标题 (not blank)"),
-        "description": user_text(5000),
-        "category": category,
-        "source": {"type": "string", "enum": SOURCES, "default": "other"},
-        "lon": lon, "lat": lat, "crs": CRS,
-        "grid_code": {"type": "string", "pattern": "^[0-9]{15}$",
-                      "description": "instead of lon/lat: a current grid"},
-        "address": user_text(300),
-        "reporter_name": user_text(50),
-        "reporter_phone": {"type": "string", "pattern": PHONE_PATTERN},
-    }, ("title", "category"))
-    schema["anyOf"] = [{"required": ["lon", "lat"]}, {"required": ["grid_code"]}]
-    return schema
-
-
-TRANSITION = obj({
-    "action": {"type": "string", "enum": ACTIONS},
-    "note": user_text(2000),
-    "location": POINT,
-    "to": {"type": "object", "description": '派单对象 dispatch target: {"member": id}, '
-           '{"department": code}, {"user": id} or {"community": code}'},
-    "follow_token": {"type": "string", "description": "居民查询凭证 for rate/reopen"},
-    "solved": BOOL, "satisfaction": {"type": "string",
-                                     "enum": ["satisfied", "basic", "dissatisfied"]},
-}, ("action",))
-
-
-def _with_photos(schema: dict) -> dict:
-    return {**schema, "properties": {**schema["properties"], "photos": PHOTOS}}
 
 
 def _demands(facts: Facts) -> dict:
     tag = "demands 诉求"
-    new = _new_demand(facts)
     listing = (q("state", {"type": "string", "enum": STATES}, "状态 state"), *HIERARCHY,
                q("category", STR, "小类代码 category code"),
                q("source", {"type": "string", "enum": SOURCES}, "来源 source"), BBOX,
@@ -100,25 +56,13 @@ def _demands(facts: Facts) -> dict:
                q("overdue", {"type": "string", "enum": ["true", "false"]}, "超期 overdue"),
                q("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "page"),
                q("per_page", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"))
-    key = {"name": "Idempotency-Key", "in": "header", "required": False,
-           "schema": {"type": "string", "minLength": 1, "maxLength": 100,
-                      "pattern": "^[!-~]([ -~]*[!-~])?$"},
-           "description": "重试安全 a retry returns the first answer"}
     return {
         "/api/v1/demands": {
-            "post": op("Take in a demand 制单 (anyone)", tag=tag, ok="201", errors="400 409 413",
-                       params=(key,), body=json_body(new, _with_photos(new), True)),
             "get": op("Demands as GeoJSON, filtered and paged", tag=tag, params=listing,
                       ok_type=GEOJSON),
         },
         "/api/v1/demands/{code}": {"get": op(
             "One demand with its events and photos", tag=tag, params=(CODE,), errors="404")},
-        "/api/v1/demands/{code}/transitions": {"post": op(
-            "Take one action on a demand", tag=tag, params=(CODE,),
-            errors="400 401 403 404 409 413",
-            body=json_body(TRANSITION, _with_photos(TRANSITION), True),
-            description="Staff act with a bearer token or session; residents rate/reopen with "
-                        "their follow_token.")},
         "/api/v1/demands/{code}/candidates": {"get": op(
             "Nearest responsible units, ranked, with distances (m)", tag=tag, auth=True,
             params=(CODE, q("limit", {"type": "integer", "minimum": 1, "maximum": 50},
@@ -158,35 +102,9 @@ def _grids() -> dict:
     }
 
 
-def _members(facts: Facts) -> dict:
+def _members() -> dict:
     tag = "members 成员"
-    lon, lat = city_point(facts)
-    position = obj({"lon": lon, "lat": lat, "crs": CRS,
-                    "accuracy": {"type": "number", "exclusiveMinimum": True, "minimum": 0,
-                                 "maximum": MAX_ACCURACY_M, "description": "定位精度 (m)"},
-                    "time": {"type": "string", "format": "date-time"}}, ("lon", "lat"))
-    point = obj({"lon": lon, "lat": lat, "crs": CRS}, ("lon", "lat"))
     return {
-        "/api/v1/members/{member_id}/positions": {"post": op(
-            "Record a member's position", tag=tag, auth=True, ok="201", params=(MEMBER,),
-            errors="404", body=json_body(position))},
-        "/api/v1/members/{member_id}/duty": {"post": op(
-            "Set a member on or off duty", tag=tag, auth=True, params=(MEMBER,), errors="404",
-            body=json_body(obj({"on_duty": BOOL}, ("on_duty",))))},
-        "/api/v1/members/{member_id}/check-in": {"post": op(
-            "Check a professional member in for today", tag=tag, auth=True, ok="201",
-            params=(MEMBER,), errors="404 409", body=json_body(point))},
-        "/api/v1/members/{member_id}/check-out": {"post": op(
-            "Check a professional member out for today", tag=tag, auth=True, params=(MEMBER,),
-            errors="404 409", body=json_body(point))},
-        "/api/v1/members/{member_id}/login": {"put": op(
-            "Link a staff login to a member, or unlink it", tag=tag, auth=True,
-            params=(MEMBER,), errors="404 409", description=(
-                "管理员 admin only, member in scope. `login`: a staff user name, or null to "
-                "remove the link. One login acts for at most one member (409 login_linked)."),
-            body=json_body(obj({"login": {"type": "string", "maxLength": 40, "nullable": True,
-                                          "description": "登录账号 staff user name"}},
-                               ("login",))))},
         "/api/v1/members/on-duty": {"get": op(
             "On-duty members inside a bounding box (the member map's markers)", tag=tag,
             auth=True, params=(
@@ -206,13 +124,6 @@ def _members(facts: Facts) -> dict:
 
 def _riders() -> dict:
     tag = "riders 流动网格员"
-    activity = obj({"kind": {"type": "string", "enum": ["help", "leaflets"]},
-                    "count": {"type": "integer", "minimum": 1}, "note": user_text(500),
-                    "at": {"type": "string", "format": "date-time"}}, ("kind",))
-    review = obj({"platform": user_text(30), "order_ref": user_text(60, not_blank=True),
-                  "reason": user_text(1000, not_blank=True),
-                  "community_code": {"type": "string", "pattern": "^[0-9]{12}$"}},
-                 ("order_ref", "reason"))
     return {
         "/api/v1/riders/me/contributions": {"get": op(
             "The own month of the rider the login acts for", tag=tag, auth=True,
@@ -224,20 +135,10 @@ def _riders() -> dict:
             params=(MEMBER, MONTH), errors="400 404", description=(
                 "The rider's own login, or staff viewers whose scope covers the rider's "
                 "grids (403 otherwise)."))},
-        "/api/v1/riders/{member_id}/activities": {"post": op(
-            "Record 随手帮 help or 随口宣 leaflets", tag=tag, auth=True, ok="201",
-            params=(MEMBER,), errors="404", body=json_body(activity))},
-        "/api/v1/riders/{member_id}/review-requests": {"post": op(
-            "File a 差评消消乐 request", tag=tag, auth=True, ok="201", params=(MEMBER,),
-            errors="404 409", body=json_body(review))},
         "/api/v1/review-requests": {"get": op(
             "差评消消乐 requests, newest first", tag=tag, auth=True,
-            params=(q("state", {"type": "string", "enum": ["pending", "approved", "declined"]},
+            params=(q("state", {"type": "string", "enum": list(REVIEW_STATES)},
                       "state"), q("member_id", {"type": "integer", "minimum": 1}, "rider")))},
-        "/api/v1/review-requests/{request_id}/decision": {"post": op(
-            "Approve or decline a pending request", tag=tag, auth=True, errors="404 409",
-            params=(path_param("request_id", True),),
-            body=json_body(obj({"approve": BOOL, "note": user_text(500)}, ("approve",))))},
     }
 
 
@@ -266,4 +167,4 @@ def _stations(facts: Facts) -> dict:
 
 def paths(facts: Facts) -> dict:
     """Return the OpenAPI paths object of every /api/v1 route, stating `facts`."""
-    return {**_grids(), **_demands(facts), **_members(facts), **_riders(), **_stations(facts)}
+    return {**_grids(), **_demands(facts), **_members(), **_riders(), **_stations(facts)}

@@ -6,12 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gis.checks import UNSAFE_RANGES
+from gis.contracts import CRS_SCHEMA, LAT_SCHEMA, LON_SCHEMA, text_schema
 
-CRS = {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84",
-       "description": "坐标系 coordinate system of lon/lat (Amap/WeChat: gcj02, Baidu: bd09)"}
-LON = {"type": "number", "minimum": -180, "maximum": 180, "description": "经度 longitude"}
-LAT = {"type": "number", "minimum": -90, "maximum": 90, "description": "纬度 latitude"}
+CRS, LON, LAT = CRS_SCHEMA, LON_SCHEMA, LAT_SCHEMA
 CITY_PAD = 0.05  # degrees around the grids' extent: GCJ-02/BD-09 input is up to ≈ 0.013° off
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
 ERROR = {
@@ -62,20 +59,7 @@ def city_point(facts: Facts) -> tuple[dict, dict]:
     return bounded(LON, x0, x1), bounded(LAT, y0, y1)
 
 
-SAFE_TEXT = "[^" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in UNSAFE_RANGES) + "]*"
-NOT_BLANK = r"(?=[\s\S]*\S)"
-
-
-def user_text(max_length: int, not_blank: bool = False, description: str = "") -> dict:
-    """Return the schema of user text: at most `max_length` characters and none that
-    gis.checks.unsafe_text refuses (ECMA and Python regex alike); `not_blank`: one visible."""
-    out = {"type": "string", "maxLength": max_length,
-           "pattern": f"^{NOT_BLANK if not_blank else ''}{SAFE_TEXT}$"}
-    if not_blank:
-        out["minLength"] = 1
-    if description:
-        out["description"] = description
-    return out
+user_text = text_schema
 
 
 def q(name: str, schema: dict, description: str, required: bool = False) -> dict:

@@ -8,14 +8,17 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
+from gis.contracts import check
 from gis.errors import Invalid
 from layers.riders import contributions as riders
 from layers.riders import reviews as rider_reviews
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core.db import get_session
+from web.openapi.spec import contract
 
 bp = Blueprint("riders", __name__)  # under /api/v1 (web.create_app)
+TAG = "riders 流动网格员"
 
 
 def _json_body() -> dict:
@@ -46,6 +49,7 @@ def rider_contributions(member_id: int) -> Response:
 
 @bp.post("/riders/<int:member_id>/activities")
 @requires("riders.record")
+@contract(TAG, json=riders.ActivityInput, ok=201, errors=(400, 404))
 def rider_activity(member_id: int) -> tuple[Response, int]:
     """Record 随手帮 (kind help) or 随口宣 (kind leaflets, count = leaflets) for a rider."""
     session = get_session()
@@ -56,6 +60,7 @@ def rider_activity(member_id: int) -> tuple[Response, int]:
 
 @bp.post("/riders/<int:member_id>/review-requests")
 @requires("account.own")
+@contract(TAG, json=rider_reviews.ReviewRequestInput, ok=201, errors=(400, 404, 409))
 def rider_review_request(member_id: int) -> tuple[Response, int]:
     """File a 差评消消乐 request (platform, order_ref, reason, community_code?); 409 below the
     verified-report threshold."""
@@ -68,14 +73,13 @@ def rider_review_request(member_id: int) -> tuple[Response, int]:
 
 @bp.post("/review-requests/<int:request_id>/decision")
 @requires("riders.decide")
+@contract(TAG, json=rider_reviews.ReviewDecision, errors=(400, 404, 409))
 def review_decision(request_id: int) -> Response:
     """Approve or decline a pending request: {"approve": true|false, "note": "..."}."""
     session = get_session()
-    body = _json_body()
-    if not isinstance(body.get("approve"), bool):
-        raise Invalid({"approve": "应为 true 或 false"})
-    row = rider_reviews.decide_review(session, request_id, acting.current(), body["approve"],
-                                      body.get("note") or "")
+    decision = check(rider_reviews.ReviewDecision, request.get_json(silent=True))
+    row = rider_reviews.decide_review(session, request_id, acting.current(), decision.approve,
+                                      decision.note)
     session.commit()
     return jsonify(row)
 

@@ -13,6 +13,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from gis.contracts import max_length
 from gis.errors import BadInput, DomainError, Invalid, NotFound
 from layers.access import policy
 from layers.riders import contributions as riders
@@ -43,11 +44,16 @@ def _carry_out(run: Callable[[], object], failed: str, done: str) -> None:
 
 
 
+def _review_max(name: str) -> int:
+    return max_length(rider_reviews.ReviewRequestInput, name)
+
+
 class DecisionForm(FlaskForm):
     """Approve or decline one 差评消消乐 request."""
 
     decision = HiddenField(validators=[AnyOf(("approve", "decline"))])
-    note = StringField("备注", validators=[Optional(), Length(max=500)])
+    note = StringField("备注", validators=[
+        Optional(), Length(max=max_length(rider_reviews.ReviewDecision, "note"))])
     submit = SubmitField("提交")
 
 
@@ -57,19 +63,22 @@ class ActivityForm(FlaskForm):
     member_id = IntegerField("骑手编号", validators=[DataRequired("请填写骑手编号")])
     kind = SelectField("类型", choices=[SelectChoice(k, label)
                                       for k, label in riders.ACTIVITY_KINDS.items()])
-    count = IntegerField("数量", default=1, validators=[DataRequired("请填写数量"),
-                                                      NumberRange(min=1, max=20000)])
-    note = StringField("备注", validators=[Optional(), Length(max=500)])
+    count = IntegerField("数量", default=1, validators=[
+        DataRequired("请填写数量"), NumberRange(min=1, max=max(riders.MAX_ACTIVITY_COUNT.values()))
+    ])
+    note = StringField("备注", validators=[
+        Optional(), Length(max=max_length(riders.ActivityInput, "note"))])
     submit = SubmitField("登记")
 
 
 class ReviewRequestForm(FlaskForm):
     """A rider's own 差评消消乐 request: the order, its platform and what happened."""
 
-    order_ref = StringField("订单号", validators=[DataRequired("请填写订单号"), Length(max=60)])
-    platform = StringField("平台", validators=[Optional(), Length(max=30)])
+    order_ref = StringField("订单号", validators=[DataRequired("请填写订单号"),
+                                              Length(max=_review_max("order_ref"))])
+    platform = StringField("平台", validators=[Optional(), Length(max=_review_max("platform"))])
     reason = StringField("情况说明", validators=[DataRequired("请填写情况说明"),
-                                             Length(max=1000)])
+                                             Length(max=_review_max("reason"))])
     submit = SubmitField("申请差评消消乐")
 
 
