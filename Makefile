@@ -5,7 +5,7 @@ HOST ?= $(or $(GRIDGOV_HOST),127.0.0.1)
 PORT ?= $(or $(GRIDGOV_PORT),5000)
 export FLASK_APP := app
 
-.PHONY: run test setup system db lint bench
+.PHONY: run test setup system db lint bench fuzz
 
 run: setup
 	.venv/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - app:app
@@ -37,3 +37,6 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/demands.py
+
+fuzz: setup
+	./scripts/fuzz-api.sh

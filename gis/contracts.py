@@ -8,7 +8,7 @@ here: each carries its check and the schema that describes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from gis.checks import UNSAFE_RANGES, parse_crs, parse_lonlat, unsafe_text
 from gis.coords import CRS_NAMES
-from gis.errors import BadInput, Invalid
+from gis.errors import BadInput, BadParameter, Invalid
 
 C = TypeVar("C", bound="Contract")
 SAFE_TEXT = "[^" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in UNSAFE_RANGES) + "]*"
@@ -36,6 +36,8 @@ CRS_SCHEMA = {"type": "string", "enum": list(CRS_NAMES), "default": "wgs84",
                              "(Amap/WeChat: gcj02, Baidu: bd09)"}
 LON_SCHEMA = {"type": "number", "minimum": -180, "maximum": 180, "description": "经度 longitude"}
 LAT_SCHEMA = {"type": "number", "minimum": -90, "maximum": 90, "description": "纬度 latitude"}
+IN_CITY = "x-inside-city"  # the document bounds such a lon/lat by the current grids' extent
+CITY_LON, CITY_LAT = {**LON_SCHEMA, IN_CITY: "lon"}, {**LAT_SCHEMA, IN_CITY: "lat"}
 _GENERIC = {"missing": REQUIRED, "string_type": "应为文本（must be a string）",
             "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
             "model_type": "应为 JSON 对象（expected an object）",
@@ -49,9 +51,12 @@ class Contract(BaseModel):
     body_field: ClassVar[str] = "body"  # where a body that is no JSON object is refused
 
 
-def fail(message: str, field: str | None = None) -> PydanticCustomError:
-    """Return the error a check raises: `message` in Chinese, for `field` (else its own)."""
-    return PydanticCustomError("gridgov", "{message}", {"message": message, "field": field})
+def fail(message: str, field: str | None = None, code: str | None = None
+         ) -> PydanticCustomError:
+    """Return the error a check raises: `message` in Chinese, for `field` (else its own),
+    with the error `code` a refused query parameter answers."""
+    return PydanticCustomError("gridgov", "{message}",
+                               {"message": message, "field": field, "code": code})
 
 
 def check(model: type[C], body: object, **context: object) -> C:
@@ -63,6 +68,18 @@ def check(model: type[C], body: object, **context: object) -> C:
         return model.model_validate(body, context=context)
     except ValidationError as err:
         raise Invalid(field_errors(err)) from None
+
+
+def check_query(model: type[C], args: Mapping[str, str]) -> C:
+    """Return query parameters (the first value of each) validated as `model`; BadParameter
+    (400) naming the first bad one otherwise."""
+    try:
+        return model.model_validate(dict(args.items()))
+    except ValidationError as err:
+        e = err.errors(include_url=False, include_input=False)[0]
+        ctx = e.get("ctx") or {}
+        name = ctx.get("field") or (str(e["loc"][0]) if e["loc"] else "query")
+        raise BadParameter(name, _message(e, ctx), ctx.get("code") or "bad_parameter") from None
 
 
 def field_errors(err: ValidationError) -> dict[str, str]:
@@ -158,6 +175,22 @@ def Flag(description: str = "", required: bool = False) -> Any:  # noqa: N802
     return Annotated[bool | None, PlainValidator(flag), WithJsonSchema(schema)]
 
 
+def reading(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return `parse` as a field check: its BadInput becomes the field's error (and code)."""
+    def read(raw: object) -> object:
+        try:
+            return parse(raw)
+        except BadInput as err:
+            raise fail(str(err), code=err.code) from None
+    return read
+
+
+def Param(schema: dict, parse: Callable[[Any], Any] = lambda v: v) -> Any:  # noqa: N802
+    """Return the type of a query parameter read by `parse` (a gis.params reader that raises
+    BadInput) and described by `schema`."""
+    return Annotated[Any, PlainValidator(reading(parse)), WithJsonSchema(schema)]
+
+
 def Raw(schema: dict, parse: Callable[[Any], Any] = lambda v: v) -> Any:  # noqa: N802
     """Return the type of a field read by `parse` (raw by default) and described by `schema`:
     for fields a model validator reads together (a point and its datum)."""
@@ -175,8 +208,8 @@ class PointBody(Contract):
     """A body with a point as lon, lat and crs, read together: a bad one is refused under
     `location`, listed with the other fields' errors. `read_location` says how."""
 
-    lon: Raw(LON_SCHEMA) = None
-    lat: Raw(LAT_SCHEMA) = None
+    lon: Raw(CITY_LON) = None
+    lat: Raw(CITY_LAT) = None
     crs: Raw(CRS_SCHEMA) = "wgs84"
     location: SkipJsonSchema[Annotated[Any, PlainValidator(_raise_found)]] = Field(
         None, exclude=True)
@@ -203,3 +236,11 @@ class PointBody(Contract):
 
     def _located(self, *rest: object) -> None:
         """Keep what `read_location` read beyond lon, lat and crs (nothing here)."""
+
+
+def required(*names: str) -> Callable[[dict], None]:
+    """Return a model's schema hook stating `names` as required: fields whose absence their
+    own check answers (naming the field in its own words) rather than pydantic's default."""
+    def state(schema: dict) -> None:
+        schema["required"] = sorted({*schema.get("required", ()), *names})
+    return state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # the dates a caller may ask for

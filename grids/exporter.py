@@ -15,6 +15,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Contract, Param
 from gis.errors import BadInput
 from gis.localtime import TZ
 from gis.srid import STORAGE
@@ -84,6 +85,13 @@ def current_grids(session: Session) -> gpd.GeoDataFrame:
     frame["valid_from"] = [_iso_utc(v) for v in frame["valid_from"]]
     geoms = shapely.from_wkb([bytes(r["wkb"]) for r in rows]) if rows else []
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE), crs=STORAGE)
+
+
+class ExportQuery(Contract):
+    """?format= of the file (default geojson); export_grids refuses others."""
+
+    format: Param({"type": "string", "enum": list(FORMATS),
+                   "description": "file format (default geojson)"}) = "geojson"
 
 
 def export_grids(session: Session, fmt: str) -> ExportFile:

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import PrivateAttr, model_validator
+
+from gis.contracts import Contract, Param, fail
+from gis.errors import BadInput
 
 CITY_CODE = "230900"
 DISTRICTS: dict[str, str] = {
@@ -61,3 +68,55 @@ def parents(code: str) -> dict[str, str]:
 
 # 基础网格: an ordinary residential grid; 专属网格: a school, hospital, market or other unit.
 GRID_KINDS: tuple[str, ...] = ("基础网格", "专属网格")
+
+
+LEVEL_PARAMS = ("grid", "community", "street", "district")
+LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+
+
+def hierarchy_prefix(args: Mapping[str, str]) -> str | None:
+    """Return the most specific of grid/community/street/district codes given (they must nest)."""
+    within = None
+    for name in LEVEL_PARAMS:
+        value = args.get(name)
+        if value is None:
+            continue
+        if level_of(value) != name:
+            raise BadInput(f"参数 {name} 不是有效的{name}代码：{value[:20]!r}", "bad_code")
+        if within is None or len(value) > len(within):
+            if within is not None and not value.startswith(within):
+                raise BadInput("区划参数互相矛盾（codes do not nest）", "bad_code")
+            within = value
+        elif not within.startswith(value):
+            raise BadInput("区划参数互相矛盾（codes do not nest）", "bad_code")
+    return within
+
+
+def _code(level: str, digits: int) -> Any:
+    return Param({"type": "string", "pattern": f"^[0-9]{{{digits}}}$",
+                  "description": f"{LEVEL_NAMES[level]}代码 {level} code"})
+
+
+class HierarchyQuery(Contract):
+    """?district=, ?street=, ?community=, ?grid=: the most specific code given (they must
+    nest) is `within`."""
+
+    district: _code("district", 6) = None
+    street: _code("street", 9) = None
+    community: _code("community", 12) = None
+    grid: _code("grid", 15) = None
+    _within: str | None = PrivateAttr(None)
+
+    @property
+    def within(self) -> str | None:
+        """Return the most specific code given (None: the whole city)."""
+        return self._within
+
+    @model_validator(mode="after")
+    def _nested(self) -> HierarchyQuery:
+        given = {k: getattr(self, k) for k in LEVEL_PARAMS if getattr(self, k) is not None}
+        try:
+            self._within = hierarchy_prefix(given)
+        except BadInput as err:
+            raise fail(str(err), next(iter(given)), err.code) from None
+        return self

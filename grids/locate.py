@@ -6,10 +6,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import shapely
+from pydantic import ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.checks import check_range, in_range
+from gis.checks import check_range, in_range, parse_crs, parse_number
+from gis.contracts import CRS_SCHEMA, LAT_SCHEMA, LON_SCHEMA, Contract, Param, required
 from gis.coords import to_wgs84
 from gis.errors import BadInput, NotFound
 from gis.srid import STORAGE
@@ -64,6 +66,18 @@ _SWAPPED = "；经纬度写反了：交换 lon 与 lat 后落在市内网格（l
 def _swapped_inside(session: Session, lon: float, lat: float, crs: str) -> bool:
     """Return True when (lat, lon) read the other way round falls inside a grid."""
     return in_range(lat, lon) and find(session, *to_wgs84(lat, lon, crs)) is not None
+
+
+class LocateQuery(Contract):
+    """?lon=&lat=&crs=: the point to locate."""
+
+    model_config = ConfigDict(json_schema_extra=required("lon", "lat"))
+
+    lon: Param({**LON_SCHEMA, "description": "经度"}, lambda raw: parse_number("lon", raw)) = \
+        Field(None, validate_default=True)
+    lat: Param({**LAT_SCHEMA, "description": "纬度"}, lambda raw: parse_number("lat", raw)) = \
+        Field(None, validate_default=True)
+    crs: Param({**CRS_SCHEMA, "description": "坐标系"}, parse_crs) = "wgs84"
 
 
 def locate(session: Session, lon: float, lat: float, crs: str = "wgs84") -> Location:

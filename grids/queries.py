@@ -9,9 +9,11 @@ import shapely
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Param
 from gis.errors import BadInput, NotFound
+from gis.params import Bbox, simplify_metres
 from gis.srid import STORAGE
-from grids.hierarchy import level_of
+from grids.hierarchy import HierarchyQuery, level_of
 from grids.simplify import simplify_coverage
 from grids.tables import COMMUNITIES, DISTRICTS, GRIDS, STREETS
 
@@ -34,6 +36,18 @@ class GridFilter:
 
     within: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+
+
+class GridQuery(HierarchyQuery):
+    """?district|street|community|grid=&bbox=&simplify=: which current grids, how simplified."""
+
+    bbox: Bbox() = None
+    simplify: Param({"type": "number", "minimum": 0, "maximum": 1000,
+                     "description": "simplify (m)"}, simplify_metres) = 0.0
+
+    def filter(self) -> GridFilter:
+        """Return the grid filter these parameters ask for."""
+        return GridFilter(within=self.within, bbox=self.bbox)
 
 
 def _where(f: GridFilter) -> list[ColumnElement[bool]]:

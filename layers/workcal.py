@@ -17,7 +17,6 @@ from gis.localtime import TZ
 
 # The dates a filter may name: outside them are typos, and at date.min/date.max a day's UTC
 # bounds overflow.
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 WORK_START, WORK_END = time(8, 30), time(17, 30)
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits: \d also takes '٢' and '２'
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the months a report or ledger may name

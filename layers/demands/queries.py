@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import Session
 
 from gis import paging
+from gis.checks import is_whole
+from gis.contracts import Param
+from gis.errors import BadInput
+from gis.params import Bbox, Limit, Moment, OneOf
 from gis.srid import STORAGE
+from grids.hierarchy import HierarchyQuery
 from layers.access import audit, policy
 from layers.access.actors import Actor
 from layers.access.privacy import mask_phone
 from layers.demands import events, transitions
+from layers.demands.fields import SOURCES
+from layers.demands.labels import STATE_LABELS
 from layers.demands.photos import photos_for
 from layers.demands.store import SUMMARY, SUMMARY_TABLE, by_code
 
@@ -34,6 +42,35 @@ class DemandFilter:
     overdue: bool | None = None
     page: int = 1
     per_page: int = 100
+
+
+def _category(raw: str | None) -> str | None:
+    if raw is not None and not (is_whole(raw) and len(raw) <= 10):
+        raise BadInput("参数 category 应为分类代码", "bad_category")
+    return raw
+
+
+class DemandQuery(HierarchyQuery):
+    """The demand list's query parameters (dates read in Asia/Shanghai without an offset)."""
+
+    category: Param({"type": "string", "description": "小类代码 category code"},
+                    _category) = None
+    overdue: OneOf("overdue", ("true", "false"), "超期 overdue") = None
+    state: OneOf("state", STATE_LABELS, "状态 state") = None
+    source: OneOf("source", SOURCES, "来源 source") = None
+    bbox: Bbox() = None
+    since: Moment("from", "created at or after") = Field(None, alias="from")
+    until: Moment("to", "created before") = Field(None, alias="to")
+    page: Limit("page", 1, 100_000, "page") = 1
+    per_page: Limit("per_page", 100, 500, "page size") = 100
+
+    def filter(self) -> DemandFilter:
+        """Return the filter these parameters ask for."""
+        return DemandFilter(
+            state=self.state, within=self.within, category=self.category, source=self.source,
+            bbox=self.bbox, since=self.since, until=self.until,
+            overdue=None if self.overdue is None else self.overdue == "true",
+            page=self.page, per_page=self.per_page)
 
 
 def _where(f: DemandFilter) -> list[ColumnElement[bool]]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pydantic import ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Contract, required
+from gis.params import Bbox, Limit
 from layers.members.store import KINDS, STALE_AFTER
 
 DECIMALS = 6
@@ -69,6 +72,19 @@ def on_duty(session: Session, now: datetime | None = None,
     now = now or datetime.now(UTC)
     return [_row(r, now, with_names)
             for r in session.execute(_ON_DUTY, {"scope": scope}).mappings()]
+
+
+ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
+
+
+class OnDutyQuery(Contract):
+    """?bbox= (required) and ?limit= of the member map's markers."""
+
+    model_config = ConfigDict(json_schema_extra=required("bbox"))
+
+    bbox: Bbox(required=True) = Field(None, validate_default=True)
+    limit: Limit("limit", ON_DUTY_LIMIT, ON_DUTY_MAX,
+                 f"at most this many (default {ON_DUTY_LIMIT})") = ON_DUTY_LIMIT
 
 
 def on_duty_in(session: Session, bbox: tuple[float, float, float, float], limit: int,

@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
+from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.contracts import check
+from gis.contracts import Param, check
 from gis.coords import to_wgs84
 from gis.errors import BadInput, Conflict, Invalid
 from gis.srid import STORAGE
 from grids import locate
+from grids.hierarchy import HierarchyQuery
 from layers import workcal
 from layers.members import store as members
 from layers.members.contracts import ServicePoint
@@ -201,6 +203,15 @@ _SHORTFALL = text(f"""
         OR count(s.id) FILTER (WHERE s.check_out_at IS NOT NULL) < {MIN_DAYS}
     ORDER BY days, m.department_code, m.id
 """)
+
+
+class ShortfallQuery(HierarchyQuery):
+    """?month=YYYY-MM (default this month), ?department=, and where (the actor's scope)."""
+
+    month: Param({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$",
+                  "description": "月份 YYYY-MM (default: this month, Asia/Shanghai)"},
+                 parse_month) = Field(None, validate_default=True)
+    department: Param({"type": "string", "description": "部门代码 department code"}) = None
 
 
 def shortfall(session: Session, month: date, department: str | None = None,

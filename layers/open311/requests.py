@@ -15,11 +15,12 @@ from sqlalchemy import ARRAY, ColumnElement, String, any_, cast, func, not_, sel
 from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, NotFound
+from gis.params import moment
 from grids.tables import COMMUNITIES
 from layers.demands import taxonomy
 from layers.demands.labels import state_label
 from layers.demands.tables import CATEGORIES, DEMAND_EVENTS, DEMAND_IMPORTS, DEMANDS, DEPARTMENTS
-from layers.workcal import EARLIEST, LATEST, TZ
+from layers.workcal import TZ
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION = "qitaihe.gov.cn"
@@ -129,18 +130,7 @@ def _list(args: Mapping[str, str], name: str, longest: int) -> tuple[str, ...]:
 
 
 def _moment(args: Mapping[str, str], name: str) -> datetime | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise BadInput(f"参数 {name} 应为 W3C 时间，如 2026-11-01T00:00:00+08:00 "
-                       f"(bad {name})", "bad_date") from None
-    if not EARLIEST <= value.date() <= LATEST:
-        raise BadInput(f"参数 {name} 应在 {EARLIEST} 到 {LATEST} 之间（{name} out of range）",
-                       "bad_date")
-    return value if value.tzinfo else value.replace(tzinfo=TZ)
+    return moment((args.get(name) or "").strip() or None, name)
 
 
 def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:

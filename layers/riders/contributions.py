@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.contracts import Choice, Contract, Raw, UserText, check, fail
+from gis.contracts import Choice, Contract, Param, Raw, UserText, check, fail
 from gis.errors import BadInput, Forbidden, NotFound
 from layers import workcal
 from layers.access import audit, policy
@@ -40,6 +40,14 @@ def month_bounds(month: str | None, now: datetime | None = None) -> tuple[str, d
     start = datetime.combine(first, datetime.min.time(), workcal.TZ).astimezone(UTC)
     end = datetime.combine(after, datetime.min.time(), workcal.TZ).astimezone(UTC)
     return month, start, end
+
+
+class MonthQuery(Contract):
+    """?month=YYYY-MM (default: this month, Asia/Shanghai)."""
+
+    month: Param({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$",
+                  "description": "月份 YYYY-MM (default: this month, Asia/Shanghai)"},
+                 lambda raw: month_bounds(raw)[0]) = Field(None, validate_default=True)
 
 
 def rider(session: Session, member_id: int) -> dict:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from gis.contracts import Contract, Flag, Raw, UserText, check, clean_text, fail
+from gis.contracts import Contract, Flag, Param, Raw, UserText, check, clean_text, fail
 from gis.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
+from gis.params import OneOf
 from grids.tables import COMMUNITIES
 from layers.access import policy
 from layers.access.actors import Actor
@@ -51,6 +52,19 @@ class ReviewDecision(Contract):
 
     approve: Flag("同意 approve", required=True)
     note: UserText(500) = ""
+
+
+def _member_id(raw: str | None) -> int | None:
+    if raw is not None and not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise BadInput("member_id 应为 1–9 位整数", "bad_member_id")
+    return int(raw) if raw else None
+
+
+class ReviewListQuery(Contract):
+    """?state= and ?member_id= of the request list."""
+
+    state: OneOf("state", STATES, "state", blank_is_absent=True) = None
+    member_id: Param({"type": "integer", "minimum": 1, "description": "rider"}, _member_id) = None
 
 
 def check_request(body: object) -> dict:

@@ -8,16 +8,18 @@ degree of latitude.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
+from pydantic import model_validator
 from sqlalchemy import String, any_, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from gis import paging
-from gis.checks import in_range, is_whole, parse_crs, parse_number
+from gis.checks import in_range, parse_crs, parse_number
+from gis.contracts import CITY_LAT, CITY_LON, CRS_SCHEMA, Contract, Param, check, fail
 from gis.coords import CRS_NAMES, to_wgs84
 from gis.errors import BadInput, Invalid
+from gis.params import Limit
 from gis.srid import STORAGE
 from layers.members import store as members
 from layers.stations.tables import STATIONS
@@ -71,27 +73,34 @@ LISTED = select(_S.c.id, _S.c.kind, _S.c.name, _S.c.address, _S.c.services,
 STATION = _S
 
 
-@dataclass(frozen=True)
-class StationQuery:
-    """Checked query parameters: a WGS84 point (None: list them all), limit, service, page."""
-
-    lon: float | None = None
-    lat: float | None = None
-    crs: str = "wgs84"
-    limit: int = DEFAULT_LIMIT
-    service: str | None = None
-    page: int = 1
-    per_page: int = PER_PAGE
+def _number(name: str) -> Callable[[object], float | None]:
+    return lambda raw: None if raw is None else parse_number(name, raw)
 
 
-def _whole(name: str, raw: str | None, default: int, high: int, errors: dict) -> int:
-    """Return raw as an integer in 1..high (default when absent); a field error otherwise."""
-    if raw is None:
-        return default
-    if not is_whole(raw) or not 1 <= int(raw) <= high:
-        errors[name] = f"{name} 应为 1–{high} 的整数（integer 1–{high}）"
-        return default
-    return int(raw)
+class StationQuery(Contract):
+    """A WGS84 or datum point (lon and lat, or neither: list them all), how many nearest, a
+    service, and the list's page."""
+
+    lon: Param({**CITY_LON, "description": "经度 (with lat: nearest stations)"},
+               _number("lon")) = None
+    lat: Param({**CITY_LAT, "description": "纬度 (with lon: nearest stations)"},
+               _number("lat")) = None
+    crs: Param({**CRS_SCHEMA, "description": "坐标系"}, parse_crs) = "wgs84"
+    limit: Limit("limit", DEFAULT_LIMIT, MAX_LIMIT, "how many nearest (default 5)") = \
+        DEFAULT_LIMIT
+    service: Param({"type": "string", "enum": list(SERVICES),
+                    "description": "只要提供此服务的 only those with this service"},
+                   lambda raw: check_service(raw)) = None
+    page: Limit("page", 1, 100_000, "page of the list (without lon/lat)") = 1
+    per_page: Limit("per_page", PER_PAGE, MAX_PER_PAGE,
+                    "page size of the list (default 500)") = PER_PAGE
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> StationQuery:
+        if (self.lon is None) != (self.lat is None):
+            name = "lat" if self.lat is None else "lon"
+            raise fail(f"缺少参数 {name}（missing parameter {name}）", name)
+        return self
 
 
 def check_service(raw: str | None) -> str | None:
@@ -103,34 +112,9 @@ def check_service(raw: str | None) -> str | None:
     return raw
 
 
-def _number(name: str, raw: object, errors: dict) -> float | None:
-    try:
-        return parse_number(name, raw)
-    except BadInput as err:
-        errors[name] = str(err)
-        return None
-
-
 def parse_query(args: Mapping[str, str]) -> StationQuery:
     """Return the checked query (lon, lat as given, in `crs`); Invalid naming each bad field."""
-    errors: dict[str, str] = {}
-    lon = lat = None
-    if args.get("lon") is not None or args.get("lat") is not None:
-        lon, lat = _number("lon", args.get("lon"), errors), _number("lat", args.get("lat"), errors)
-    try:
-        crs = parse_crs(args.get("crs"))
-    except BadInput as err:
-        errors["crs"], crs = str(err), "wgs84"
-    try:
-        service = check_service(args.get("service"))
-    except BadInput as err:
-        errors["service"], service = str(err), None
-    limit = _whole("limit", args.get("limit"), DEFAULT_LIMIT, MAX_LIMIT, errors)
-    page = _whole("page", args.get("page"), 1, 100_000, errors)
-    per_page = _whole("per_page", args.get("per_page"), PER_PAGE, MAX_PER_PAGE, errors)
-    if errors:
-        raise Invalid(errors)
-    return StationQuery(lon, lat, crs, limit, service, page, per_page)
+    return check(StationQuery, dict(args.items()))
 
 
 def check_point(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:

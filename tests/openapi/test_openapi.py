@@ -46,7 +46,7 @@ def test_every_api_v1_route_is_in_the_document(app):
     doc = document()
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     missing = sorted(_api_routes(app) - documented)
-    assert not missing, f"add these routes to web/openapi_paths.py: {missing}"
+    assert not missing, f"declare a contract (web.openapi.spec.contract) on: {missing}"
 
 
 def test_every_documented_operation_is_a_route(app):

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from gis.errors import BadInput
+from gis.localtime import EARLIEST, LATEST
 from layers.reporting.board import Period, local_period
-from layers.workcal import EARLIEST, LATEST
 
 
 def _date(args: Mapping[str, str], name: str) -> date | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from gis.contracts import check_query
 from layers.demands import idempotency, photo_files, photos, taxonomy
 from layers.demands import queries as demand_queries
 from layers.demands.fields import DemandInput
@@ -12,7 +13,7 @@ from layers.demands.photos import DemandWithPhotos, TransitionWithPhotos
 from layers.demands.transitions import TransitionInput
 from web.access import actor as acting
 from web.access.guard import requires
-from web.core import params, uploads
+from web.core import uploads
 from web.core.db import get_session
 from web.core.media import media_dir
 from web.openapi.spec import contract
@@ -48,10 +49,12 @@ def create_demand() -> tuple[Response, int]:
 
 @bp.get("/demands")
 @requires("public")
+@contract(TAG, query=demand_queries.DemandQuery, errors=(400,))
 def list_demands() -> Response:
     """Demands as GeoJSON, filtered and paged; personal data only for permitted staff."""
     session, actor = get_session(), acting.current()
-    page = demand_queries.list_demands(session, params.demand_filter(request.args), actor)
+    wanted = check_query(demand_queries.DemandQuery, request.args).filter()
+    page = demand_queries.list_demands(session, wanted, actor)
     session.commit()
     resp = jsonify(page)
     resp.mimetype = "application/geo+json"
@@ -60,6 +63,7 @@ def list_demands() -> Response:
 
 @bp.get("/demands/<code>")
 @requires("public")
+@contract(TAG, errors=(404,))
 def demand(code: str) -> Response:
     """One demand with its event history."""
     session = get_session()
@@ -90,6 +94,7 @@ def transition(code: str) -> Response:
 
 @bp.get("/categories")
 @requires("public")
+@contract(TAG)
 def categories() -> Response:
     """The demand categories (大类/小类) with departments and time limits."""
     return jsonify(taxonomy.list_categories(get_session()))
@@ -97,6 +102,7 @@ def categories() -> Response:
 
 @bp.get("/departments")
 @requires("public")
+@contract(TAG)
 def departments() -> Response:
     """The functional departments."""
     return jsonify(taxonomy.list_departments(get_session()))

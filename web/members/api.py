@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from gis.contracts import check
+from gis.contracts import check, check_query
 from layers.access import policy
 from layers.members import logins as member_logins
 from layers.members import map_data as member_map
@@ -16,14 +16,12 @@ from layers.members.contracts import DutyInput, LoginLink, ServicePoint
 from layers.members.store import PositionInput
 from web.access import actor as acting
 from web.access.guard import requires
-from web.core import params
 from web.core.db import get_session
 from web.openapi.spec import contract
 
 bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
 TAG = "members 成员"
 
-ON_DUTY_LIMIT, ON_DUTY_MAX = 5000, 20000  # markers per viewport: default and cap
 
 
 @bp.post("/members/<int:member_id>/positions")
@@ -70,15 +68,19 @@ def member_login(member_id: int) -> Response:
 
 @bp.get("/members/on-duty")
 @requires("members.view")
+@contract(TAG, query=member_map.OnDutyQuery, errors=(400,))
 def members_on_duty() -> Response:
-    """On-duty members of the actor's scope inside ?bbox= (WGS84), at most ?limit=, as the
-    /members page embeds them (names for staff, never phones); says when it was truncated."""
-    box = params.required_bbox(request.args.get("bbox"))
-    limit = params.count_limit(request.args.get("limit"), ON_DUTY_LIMIT, ON_DUTY_MAX)
-    rows, total = member_map.on_duty_in(get_session(), box, limit, with_names=True,
+    """On-duty members inside a bounding box (the member map's markers).
+
+    Staff only, members responsible for a grid in the actor's scope. `{bbox, limit, count,
+    total, truncated, members: [{id, kind, lon, lat, age_min, stale, name}]}` in kind, id
+    order; `truncated` when `total` (inside the bbox) exceeds `limit`. Never phones. 400 with
+    `fields` for a bad bbox or limit."""
+    q = check_query(member_map.OnDutyQuery, request.args)
+    rows, total = member_map.on_duty_in(get_session(), q.bbox, q.limit, with_names=True,
                                         scope=acting.current().scope)
-    return jsonify({"bbox": list(box), "limit": limit, "count": len(rows), "total": total,
-                    "truncated": total > len(rows), "members": rows})
+    return jsonify({"bbox": list(q.bbox), "limit": q.limit, "count": len(rows),
+                    "total": total, "truncated": total > len(rows), "members": rows})
 
 
 @bp.post("/members/<int:member_id>/check-in")
@@ -109,13 +111,12 @@ def member_check_out(member_id: int) -> Response:
 
 @bp.get("/service-days/shortfall")
 @requires("members.view")
+@contract(TAG, query=service_days.ShortfallQuery, errors=(400,))
 def service_day_shortfall() -> Response:
-    """Professional members short of the monthly service days (?month=YYYY-MM&department=
-    &district|street|community=), within the actor's scope."""
-    month = service_days.parse_month(request.args.get("month"))
-    actor = acting.current()
-    within = params.hierarchy_prefix(request.args) or actor.scope
+    """Professional members short of the monthly service days, within the actor's scope."""
+    q, actor = check_query(service_days.ShortfallQuery, request.args), acting.current()
+    within = q.within or actor.scope
     policy.require(actor, "members.view", within)
-    rows = service_days.shortfall(get_session(), month, request.args.get("department"), within)
-    return jsonify({"month": f"{month:%Y-%m}", "minimum": service_days.MIN_DAYS,
+    rows = service_days.shortfall(get_session(), q.month, q.department, within)
+    return jsonify({"month": f"{q.month:%Y-%m}", "minimum": service_days.MIN_DAYS,
                     "members": rows})

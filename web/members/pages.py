@@ -26,7 +26,6 @@ from web.core import maps
 from web.core.db import get_session
 from web.core.errors import STATUS, error_page
 from web.core.map_context import basemap, map_links
-from web.members import api as api_members
 from web.members import maps as member_maps
 
 bp = Blueprint("members", __name__)
@@ -76,7 +75,7 @@ def _layers(session, departments: list[dict],
         coverage=member_map.coverage(session, [d["code"] for d in departments], scope),
         no_rider=member_map.grids_without_rider(session, scope),
         fetch_url="" if embed else url_for("api.members.members_on_duty"),
-        fetch_limit=config.get("MEMBER_MAP_FETCH_LIMIT", api_members.ON_DUTY_LIMIT),
+        fetch_limit=config.get("MEMBER_MAP_FETCH_LIMIT", member_map.ON_DUTY_LIMIT),
     )
     return layers, counts
 

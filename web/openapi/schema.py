@@ -1,12 +1,12 @@
-"""Pieces of the OpenAPI document: common schemas, the error envelope, the facts stated from
-the data (`Facts`), and builders of parameters, bodies and operations."""
+"""Pieces of the OpenAPI document: the error envelope and answers, and the facts stated from
+the data (`Facts`: the city's extent, the active small classes)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from gis.contracts import CRS_SCHEMA, LAT_SCHEMA, LON_SCHEMA, text_schema
+from gis.contracts import CRS_SCHEMA, LAT_SCHEMA, LON_SCHEMA
 
 CRS, LON, LAT = CRS_SCHEMA, LON_SCHEMA, LAT_SCHEMA
 CITY_PAD = 0.05  # degrees around the grids' extent: GCJ-02/BD-09 input is up to ≈ 0.013° off
@@ -57,59 +57,3 @@ def city_point(facts: Facts) -> tuple[dict, dict]:
                 "maximum": math.ceil((high + CITY_PAD) * 100) / 100,
                 "description": schema["description"] + note}
     return bounded(LON, x0, x1), bounded(LAT, y0, y1)
-
-
-user_text = text_schema
-
-
-def q(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    """Return a query parameter."""
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
-
-
-def path_param(name: str, integer: bool = False, description: str = "") -> dict:
-    """Return a path parameter (text, or integer for <int:…> rules)."""
-    schema = {"type": "integer", "minimum": 1} if integer else {"type": "string"}
-    return {"name": name, "in": "path", "required": True, "schema": schema,
-            "description": description or name}
-
-
-def obj(properties: dict, required: tuple[str, ...] = ()) -> dict:
-    """Return an object schema (extra properties allowed and ignored)."""
-    out = {"type": "object", "properties": properties}
-    if required:
-        out["required"] = list(required)
-    return out
-
-
-def json_body(schema: dict, multipart: dict | None = None, form: bool = False) -> dict:
-    """Return a request body: JSON, optionally multipart (with photos) or a plain form."""
-    content = {"application/json": {"schema": schema}}
-    if multipart is not None:
-        content["multipart/form-data"] = {"schema": multipart}
-    if form:
-        content["application/x-www-form-urlencoded"] = {"schema": schema}
-    return {"required": True, "content": content}
-
-
-def op(summary: str, *, tag: str, params: tuple = (), body: dict | None = None,
-       ok: str = "200", ok_type: str = "application/json", ok_schema: dict | None = None,
-       errors: str = "400", auth: bool = False, description: str = "") -> dict:
-    """Return one operation with its parameters, body, success answer and error answers."""
-    out: dict = {"summary": summary, "tags": [tag], "operationId": "", "responses": {
-        ok: {"description": "成功 success",
-             "content": {ok_type: {"schema": ok_schema or ANY_OBJECT}}}}}
-    if description:
-        out["description"] = description
-    if params:
-        out["parameters"] = list(params)
-    if body is not None:
-        out["requestBody"] = body
-        errors += " 422"
-    if auth:
-        out["security"] = [{"bearer": []}, {"session": []}]
-        errors += " 401 403"
-    for status in sorted(set(errors.split())):
-        out["responses"][status] = {"$ref": f"#/components/responses/E{status}"}
-    return out

@@ -7,6 +7,7 @@ request validation is skipped rather than run twice."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 
@@ -41,13 +42,14 @@ SPEC = SpecTree("flask", mode="strict", annotations=False, openapi_version="3.0.
 
 def contract(tag: str, *, json: type[BaseModel] | None = None,
              form: type[BaseModel] | None = None, headers: type[BaseModel] | None = None,
-             ok: int = 200, errors: tuple[int, ...] = ()) -> Callable:
+             query: type[BaseModel] | None = None, ok: int = 200,
+             errors: tuple[int, ...] = ()) -> Callable:
     """Declare an endpoint: its body model (as JSON; `form` as multipart, the JSON model also
     as a plain form), its headers, its success status and the error statuses it answers
     beyond the ones its body and permission imply."""
     answers = {f"HTTP_{ok}": None} | {f"HTTP_{status}": ErrorBody for status in errors}
-    return SPEC.validate(json=json, form=form, headers=headers, resp=Response(**answers),
-                         tags=[tag], skip_validation=True)
+    return SPEC.validate(json=json, form=form, headers=headers, query=query,
+                         resp=Response(**answers), tags=[tag], skip_validation=True)
 
 
 def declared_paths(app: Flask) -> tuple[dict, dict]:
@@ -58,16 +60,41 @@ def declared_paths(app: Flask) -> tuple[dict, dict]:
         spec = _without_null_defaults(copy.deepcopy(SPEC.spec))
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
+            if "requestBody" not in op:
+                op["responses"].pop("422", None)  # query parameters are refused with 400
             errors = [s for s in op["responses"] if s >= "400"]
             view = app.view_functions[_endpoint(app, path, method)]
             if policy.permission(view.permission).needs_login:
                 op["security"] = [{"bearer": []}, {"session": []}]
                 errors += ["401", "403"]
             op["responses"].update({s: {"$ref": f"#/components/responses/E{s}"} for s in errors})
+            op["operationId"] = _operation_id(path, method)
             _plain_form_too(op.get("requestBody"))
-    schemas = {k: v for k, v in spec["components"]["schemas"].items()
-               if not k.startswith("ErrorBody")}
-    return spec["paths"], schemas
+    return spec["paths"], _referenced(spec["paths"], spec["components"]["schemas"])
+
+
+def _referenced(paths: dict, schemas: dict) -> dict:
+    """Return the schemas the paths refer to, and the ones those refer to (query and header
+    models are spelled out as parameters; the error envelope is the document's own)."""
+    found, todo = {}, _refs(paths)
+    while todo:
+        name = todo.pop()
+        if name in schemas and name not in found:
+            found[name] = schemas[name]
+            todo |= _refs(schemas[name])
+    return {k: v for k, v in found.items() if not k.startswith("ErrorBody")}
+
+
+def _refs(node: object) -> set[str]:
+    """Return the component names `node` refers to."""
+    return set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(node)))
+
+
+def _operation_id(path: str, method: str) -> str:
+    """Return the operation's id as the document has always named it (postDemandsTransitions
+    for POST /api/v1/demands/{code}/transitions): method, then each later part titled."""
+    return method + "".join(part.strip("{}").replace("-", "_").title()
+                            for part in path.split("/")[3:])
 
 
 def _plain_form_too(body: dict | None) -> None:

@@ -8,13 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from gis.checks import is_whole
 from gis.errors import BadInput, DomainError
-from grids.hierarchy import level_of
+from grids.hierarchy import hierarchy_prefix, level_of
 from layers.access import policy
 from layers.demands import labels, transitions
 from layers.reporting import board
 from web.access import actor as acting
 from web.access.guard import requires
-from web.core import params
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.periods import period_args
@@ -52,7 +51,7 @@ def _sorted(rows: list[dict], sort: str) -> list[dict]:
 def index():
     """Every community's figures, grouped by street, or sorted by a figure (?sort=)."""
     try:
-        within = params.hierarchy_prefix(request.args)
+        within = hierarchy_prefix(request.args)
         period = period_args(request.args)
         sort = request.args.get("sort") or None
         if sort is not None and sort not in SORTS:

@@ -4,12 +4,9 @@ requests and files its own request; staff record help and decide."""
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, jsonify, request
 
-from gis.contracts import check
-from gis.errors import Invalid
+from gis.contracts import check, check_query
 from layers.riders import contributions as riders
 from layers.riders import reviews as rider_reviews
 from web.access import actor as acting
@@ -21,30 +18,30 @@ bp = Blueprint("riders", __name__)  # under /api/v1 (web.create_app)
 TAG = "riders 流动网格员"
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid({"body": "应为 JSON 对象（expected an object）"})
-    return body
-
-
 @bp.get("/riders/me/contributions")
 @requires("account.own")
+@contract(TAG, query=riders.MonthQuery, errors=(400, 404))
 def own_contributions() -> Response:
-    """The month (?month=YYYY-MM) of the rider the login acts for; 404 when it acts for none."""
-    session = get_session()
+    """The own month of the rider the login acts for.
+
+    骑手本人 a rider's own login (role rider); 404 no_own_rider when the login is linked to no
+    rider member."""
+    session, month = get_session(), check_query(riders.MonthQuery, request.args).month
     member_id = riders.own_rider(session, acting.current())
-    return jsonify(riders.contributions(session, member_id, request.args.get("month")))
+    return jsonify(riders.contributions(session, member_id, month))
 
 
 @bp.get("/riders/<int:member_id>/contributions")
 @requires("account.own")
+@contract(TAG, query=riders.MonthQuery, errors=(400, 404))
 def rider_contributions(member_id: int) -> Response:
-    """A rider's month (?month=YYYY-MM, default this month): reports filed and verified, help,
-    leaflets, points; for the rider's own login or staff viewers in scope."""
-    session = get_session()
+    """A rider's month: reports filed and verified, help, leaflets, points.
+
+    The rider's own login, or staff viewers whose scope covers the rider's grids (403
+    otherwise)."""
+    session, month = get_session(), check_query(riders.MonthQuery, request.args).month
     riders.check_access(session, acting.current(), member_id)
-    return jsonify(riders.contributions(session, member_id, request.args.get("month")))
+    return jsonify(riders.contributions(session, member_id, month))
 
 
 @bp.post("/riders/<int:member_id>/activities")
@@ -53,7 +50,8 @@ def rider_contributions(member_id: int) -> Response:
 def rider_activity(member_id: int) -> tuple[Response, int]:
     """Record 随手帮 (kind help) or 随口宣 (kind leaflets, count = leaflets) for a rider."""
     session = get_session()
-    row = riders.record_activity(session, member_id, acting.current(), _json_body())
+    row = riders.record_activity(session, member_id, acting.current(),
+                                 request.get_json(silent=True))
     session.commit()
     return jsonify(row), 201
 
@@ -66,7 +64,7 @@ def rider_review_request(member_id: int) -> tuple[Response, int]:
     verified-report threshold."""
     session = get_session()
     row = rider_reviews.request_review_removal(session, member_id, acting.current(),
-                                               _json_body())
+                                               request.get_json(silent=True))
     session.commit()
     return jsonify(row), 201
 
@@ -86,12 +84,9 @@ def review_decision(request_id: int) -> Response:
 
 @bp.get("/review-requests")
 @requires("account.own")
+@contract(TAG, query=rider_reviews.ReviewListQuery, errors=(400,))
 def review_requests() -> Response:
     """差评消消乐 requests (?state=pending|approved|declined, ?member_id=), newest first."""
-    raw = request.args.get("member_id")
-    if raw is not None and not re.fullmatch(r"[0-9]{1,9}", raw):
-        raise Invalid({"member_id": "应为 1–9 位整数"})
-    rows = rider_reviews.list_reviews(get_session(), acting.current(),
-                                      request.args.get("state") or None,
-                                      int(raw) if raw else None)
+    q = check_query(rider_reviews.ReviewListQuery, request.args)
+    rows = rider_reviews.list_reviews(get_session(), acting.current(), q.state, q.member_id)
     return jsonify({"requests": rows})

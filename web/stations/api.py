@@ -9,6 +9,7 @@ from gis.coords import to_wgs84
 from layers.stations import store as stations
 from web.access.guard import requires
 from web.core.db import get_session
+from web.openapi.spec import contract
 
 bp = Blueprint("stations", __name__)  # under /api/v1 (web.create_app)
 
@@ -17,9 +18,15 @@ DISTANCE_NOTE = "直线距离（大地线，米）straight-line geodesic distanc
 
 @bp.get("/stations")
 @requires("public")
+@contract("stations 红色驿站", query=stations.StationQuery, errors=(400, 422))
 def station_list() -> Response:
-    """With lon/lat: the nearest active stations ranked by geodesic distance, and the point, in
-    WGS84 (JSON); without: the active stations as a paged GeoJSON FeatureCollection."""
+    """Nearest 红色驿站 to a point, or all active stations.
+
+    Public, no login. With lon/lat: `{point, distance, stations: [{id, kind, name, address,
+    services, opening_hours, grid_code, lon, lat, distance_m, kind_label, service_labels}]}`
+    nearest first, ranked by geodesic straight-line distance (m); 422 `location` for a point
+    outside the city. Without: the active stations as a GeoJSON FeatureCollection with total,
+    page, per_page."""
     q = stations.parse_query(request.args)
     session = get_session()
     if q.lon is None:

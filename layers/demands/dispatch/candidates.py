@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Contract
 from gis.db import DriverStatement
 from gis.errors import Forbidden, NotFound
+from gis.params import Limit
 from layers.access.actors import Actor
 from layers.demands.store import OPEN_STATES
 from layers.members.store import KINDS, STALE_AFTER
@@ -93,6 +95,12 @@ def _present(row: dict, now: datetime) -> dict:
     out["position_age_s"] = None if at is None else int((now - at).total_seconds())
     out["stale"] = at is None or now - at > STALE_AFTER
     return out
+
+
+class CandidatesQuery(Contract):
+    """?limit= how many ranked units (default 10)."""
+
+    limit: Limit("limit", 10, 50, "how many (default 10)") = 10
 
 
 def candidates(session: Session, code: str, limit: int = 10, now: datetime | None = None,

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.contracts import Contract
+from gis.params import Limit
 from layers.access.actors import Actor
 from layers.demands.fields import SOURCES
 
@@ -36,6 +38,12 @@ _QUEUE = text(f"""
     LIMIT :limit
 """)
 _COUNT = text(f"SELECT count(*) FROM demands d WHERE {_WHERE}")
+
+
+class QueueQuery(Contract):
+    """?limit= how many waiting demands to list (default 100)."""
+
+    limit: Limit("limit", 100, 500, "how many (default 100)") = 100
 
 
 def _prefix(actor: Actor) -> str:
