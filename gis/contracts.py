@@ -117,31 +117,32 @@ def text_schema(max_length: int, not_blank: bool = False, description: str = "")
     return out
 
 
-def clean_text(value: object, max_length: int, required: bool = False) -> str:
+def clean_text(value: object, max_length: int, required: bool = False,
+               label: str | None = None) -> str:
     """Return user text stripped ('' for none); raise `fail` when it is no text, blank but
-    required, too long or holds a character unsafe_text refuses."""
-    if value is None or value == "":
-        if required:
-            raise fail(REQUIRED)
-        return ""
-    if not isinstance(value, str):
-        raise fail("应为文本（must be a string）")
-    value = value.strip()
-    if required and not value:
-        raise fail(REQUIRED)
-    if len(value) > max_length:
-        raise fail(f"最多 {max_length} 个字符")
+    required, too long or holds a character unsafe_text refuses (said with the form's
+    `label` when given)."""
+    if value is not None and not isinstance(value, str):
+        raise fail(f"{label}应为文字" if label else "应为文本（must be a string）")
+    value = (value or "").strip()
     if problem := unsafe_text(value):
-        raise fail(problem)
+        raise fail(f"{label or ''}{problem}")
+    if required and not value:
+        raise fail(f"请填写{label}" if label else REQUIRED)
+    if len(value) > max_length:
+        raise fail(f"{label}最多 {max_length} 个字（现为 {len(value)} 个）" if label
+                   else f"最多 {max_length} 个字符")
     return value
 
 
 def UserText(max_length: int, required: bool = False, description: str = "",  # noqa: N802
-             blank: str | None = "") -> Any:
+             blank: str | None = "", label: str | None = None) -> Any:
     """Return the type of a user text field (`blank` when absent or blank; see clean_text)."""
     return Annotated[str | None,
-                     PlainValidator(lambda v: clean_text(v, max_length, required) or blank),
-                     WithJsonSchema(text_schema(max_length, required, description))]
+                     PlainValidator(lambda v: clean_text(v, max_length, required, label)
+                                    or blank),
+                     WithJsonSchema(text_schema(max_length, required, description or
+                                                (label or "")))]
 
 
 def Choice(choices: Iterable[str], message: str, default: str | None = None,  # noqa: N802

@@ -5,15 +5,28 @@ every change is written to the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import Field
 from sqlalchemy import and_, func, text
 from sqlalchemy.orm import Session
 
 from gis import paging
-from gis.checks import is_whole, parse_crs, parse_number, unsafe_text
-from gis.errors import BadInput, Forbidden, Invalid, NotFound
+from gis.checks import is_whole, parse_crs, parse_number
+from gis.contracts import (
+    CITY_LAT,
+    CITY_LON,
+    CRS_SCHEMA,
+    Contract,
+    Raw,
+    UserText,
+    check,
+    fail,
+    reading,
+)
+from gis.errors import BadInput, Forbidden, NotFound
 from gis.srid import STORAGE
 from grids.locate import find
 from grids.tables import COMMUNITIES, GRIDS
@@ -40,20 +53,6 @@ _POINT = f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE})"
 
 
 @dataclass(frozen=True)
-class StationInput:
-    """A station's checked fields; lon/lat in WGS84 (EPSG:4326), inside the city."""
-
-    kind: str
-    name: str
-    address: str
-    services: tuple[str, ...]
-    opening_hours: str
-    lon: float
-    lat: float
-    active: bool = True
-
-
-@dataclass(frozen=True)
 class StationFilter:
     """The list's checked filters: kind (None = all), active (None = both), page."""
 
@@ -73,76 +72,62 @@ def may_edit(actor: Actor, grid_code: str | None) -> bool:
     return actor.is_staff and policy.may(actor, "stations.edit", grid_code or "")
 
 
-def _text(name: str, raw: object, errors: dict, required: bool = False) -> str:
-    """Return `raw` stripped; a field error when not text, with a control character, empty
-    or too long."""
-    label, limit = LABELS[name], LIMITS[name]
-    value = raw.strip() if isinstance(raw, str) else ""
-    if raw is not None and not isinstance(raw, str):
-        errors[name] = f"{label}应为文字"
-    elif problem := unsafe_text(value):
-        errors[name] = f"{label}{problem}"
-    elif required and not value:
-        errors[name] = f"请填写{label}"
-    elif len(value) > limit:
-        errors[name] = f"{label}最多 {limit} 个字（现为 {len(value)} 个）"
-    return value
-
-
-def _kind(raw: object, errors: dict) -> str:
+def _kind(raw: object) -> str:
     if raw in stations.KINDS:
         return str(raw)
     known = "、".join(f"{v}（{k}）" for k, v in stations.KINDS.items())
-    errors["kind"] = ("请选择驿站类型" if not raw else
-                      f"未知驿站类型 {str(raw)[:20]!r}，可选：{known}")
-    return ""
+    raise fail("请选择驿站类型" if not raw else f"未知驿站类型 {str(raw)[:20]!r}，可选：{known}")
 
 
-def _services(raw: object, errors: dict) -> tuple[str, ...]:
+def _services(raw: object) -> tuple[str, ...]:
     """Return the known services in page order; a field error naming an unknown one."""
     given = [] if raw is None else list(raw) if isinstance(raw, list | tuple) else [raw]
     unknown = [s for s in given if s not in stations.SERVICES]
     if unknown:
-        errors["services"] = (f"未知服务项目 {str(unknown[0])[:20]!r}，可选："
-                              + "、".join(stations.SERVICES.values()))
+        raise fail(f"未知服务项目 {str(unknown[0])[:20]!r}，可选："
+                   + "、".join(stations.SERVICES.values()))
     return tuple(s for s in stations.SERVICES if s in given)
 
 
-def _number(name: str, label: str, raw: object, errors: dict) -> float | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        errors[name] = f"请填写{label}（{name}）"
-        return None
-    try:
-        return parse_number(name, raw)
-    except BadInput as err:
-        errors[name] = str(err)
-        return None
+def _number(name: str, label: str) -> Callable[[object], float]:
+    def read(raw: object) -> float:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise fail(f"请填写{label}（{name}）")
+        try:
+            return parse_number(name, raw)
+        except BadInput as err:
+            raise fail(str(err)) from None
+    return read
+
+
+def _text(name: str, required: bool = False) -> Any:
+    return UserText(LIMITS[name], required=required, label=LABELS[name])
+
+
+class StationInput(Contract):
+    """A station's fields as the 驿站管理 form sends them: lon/lat in crs (WGS84 once
+    checked, inside the city)."""
+
+    kind: Raw({"type": "string", "enum": list(stations.KINDS)}, _kind) = \
+        Field(None, validate_default=True)
+    name: _text("name", required=True) = Field(None, validate_default=True)
+    address: _text("address") = ""
+    services: Raw({"type": "array", "items": {"type": "string", "enum": list(stations.SERVICES)}},
+                  _services) = ()
+    opening_hours: _text("opening_hours") = ""
+    lon: Raw(CITY_LON, _number("lon", "经度")) = Field(None, validate_default=True)
+    lat: Raw(CITY_LAT, _number("lat", "纬度")) = Field(None, validate_default=True)
+    crs: Raw(CRS_SCHEMA, reading(parse_crs)) = "wgs84"
+    active: Raw({"type": "boolean"}, bool) = False
 
 
 def check_input(session: Session, raw: Mapping) -> StationInput:
     """Return a station's checked fields (the point converted to WGS84 and inside the city);
     Invalid naming every bad field (kind, name, address, services, opening_hours, lon, lat,
     crs, location)."""
-    errors: dict[str, str] = {}
-    kind = _kind(raw.get("kind"), errors)
-    name = _text("name", raw.get("name"), errors, required=True)
-    address = _text("address", raw.get("address"), errors)
-    hours = _text("opening_hours", raw.get("opening_hours"), errors)
-    services = _services(raw.get("services"), errors)
-    lon = _number("lon", "经度", raw.get("lon"), errors)
-    lat = _number("lat", "纬度", raw.get("lat"), errors)
-    try:
-        crs = parse_crs(raw.get("crs"))
-    except BadInput as err:
-        errors["crs"], crs = str(err), None
-    if lon is not None and lat is not None and crs is not None:
-        try:
-            lon, lat = stations.point_in_city(session, lon, lat, crs)
-        except Invalid as err:
-            errors.update(err.fields)
-    if errors:
-        raise Invalid(errors)
-    return StationInput(kind, name, address, services, hours, lon, lat, bool(raw.get("active")))
+    data = check(StationInput, dict(raw))
+    data.lon, data.lat = stations.point_in_city(session, data.lon, data.lat, data.crs)
+    return data
 
 
 def parse_filter(args: Mapping[str, str]) -> StationFilter:

@@ -48,8 +48,14 @@ def contract(tag: str, *, json: type[BaseModel] | None = None,
     as a plain form), its headers, its success status and the error statuses it answers
     beyond the ones its body and permission imply."""
     answers = {f"HTTP_{ok}": None} | {f"HTTP_{status}": ErrorBody for status in errors}
-    return SPEC.validate(json=json, form=form, headers=headers, query=query,
-                         resp=Response(**answers), tags=[tag], skip_validation=True)
+    declare = SPEC.validate(json=json, form=form, headers=headers, query=query,
+                            resp=Response(**answers), tags=[tag], skip_validation=True)
+
+    def decorator(view: Callable) -> Callable:
+        declared = declare(view)
+        declared.error_statuses = {str(status) for status in errors}
+        return declared
+    return decorator
 
 
 def declared_paths(app: Flask) -> tuple[dict, dict]:
@@ -60,10 +66,10 @@ def declared_paths(app: Flask) -> tuple[dict, dict]:
         spec = _without_null_defaults(copy.deepcopy(SPEC.spec))
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
-            if "requestBody" not in op:
-                op["responses"].pop("422", None)  # query parameters are refused with 400
-            errors = [s for s in op["responses"] if s >= "400"]
             view = app.view_functions[_endpoint(app, path, method)]
+            if "requestBody" not in op and "422" not in view.error_statuses:
+                op["responses"].pop("422", None)  # spectree's; these parameters answer 400
+            errors = [s for s in op["responses"] if s >= "400"]
             if policy.permission(view.permission).needs_login:
                 op["security"] = [{"bearer": []}, {"session": []}]
                 errors += ["401", "403"]
