@@ -1,158 +1,23 @@
-"""The 红色驿站 layer of the city map (/map) and the station list of /report, as served HTML;
-驿站管理 (/stations): staff list the stations of their scope, add, edit and deactivate them
-(CSRF forms, grid from the point, GCJ-02 converted, refusals on the form, audited, escaped)."""
+"""驿站管理 pages: the list, adding, editing, deactivating, refusals, escaping."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from sqlalchemy import text
 
-from gis import settings
 from gis.coords import wgs84_to_gcj02
-from layers.access import users
-from tests.people import community_with
-from tests.stations.test_stations import add_station
-from web import create_app
-
-EVIL = "<img src=x onerror=alert(1)>驿站"
-CITY_HALL = (131.0031, 45.7711)
-_SETUP = re.compile(r"StationMap\.setup\([^,]+,\s*(feature_group_[0-9a-f]+),\s*")
-
-
-def station_setup(html: str) -> tuple[str, dict]:
-    """Return the layer variable and the config handed to StationMap.setup."""
-    m = _SETUP.search(html)
-    assert m, "no StationMap.setup in the page"
-    return m.group(1), json.JSONDecoder().raw_decode(html, m.end())[0]
-
-
-def test_city_map_has_a_toggleable_station_layer_with_escaped_data(client, session):
-    session.execute(text("UPDATE stations SET active = false"))
-    red = add_station(session, EVIL, *CITY_HALL)
-    bee = add_station(session, "暖蜂驿站·工会驿站（测试）", CITY_HALL[0] + 0.01, CITY_HALL[1],
-                      kind="warm_bee", services=("rest", "legal_advice"))
-    session.commit()
-    html = client.get("/map").get_data(as_text=True)
-    layer, config = station_setup(html)
-    assert f"{layer} = L.featureGroup(" in html
-    assert f'{json.dumps("红色驿站")} : {layer},' in html  # an overlay of the layer control
-    assert '/static/js/stations/stationmap.js"' in html
-    assert [p[3] for p in config["points"]] == [red, bee]
-    row = config["points"][1]
-    assert row[4] == "暖蜂驿站·工会驿站（测试）" and row[6] == ["临时休息", "法律咨询"]
-    assert [k["label"] for k in config["kinds"]] == ["红色驿站", "暖蜂驿站·工会驿站"]
-    assert row[:2] == [CITY_HALL[0] + 0.01, CITY_HALL[1]]
-    assert EVIL not in html  # data reaches the page as JSON, escaped by the browser code
-    assert "驿站（共 2 处" in html
-
-
-def test_city_map_without_stations_has_no_station_layer(client, session):
-    session.execute(text("UPDATE stations SET active = false"))
-    session.commit()
-    html = client.get("/map").get_data(as_text=True)
-    assert "StationMap.setup" not in html and "stationmap.js" not in html
-
-
-def test_stations_are_drawn_in_the_gcj02_datum_over_gcj02_tiles(session_factory, session):
-    session.execute(text("UPDATE stations SET active = false"))
-    add_station(session, "测试驿站", *CITY_HALL)
-    session.commit()
-    app = create_app({"TESTING": True, "SESSION_FACTORY": session_factory,
-                      "DATABASE_URL": settings.load().test_database_url,
-                      "TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
-                      "TILE_CRS": "gcj02"})
-    _, config = station_setup(app.test_client().get("/map").get_data(as_text=True))
-    lon, lat = wgs84_to_gcj02(*CITY_HALL)
-    assert config["points"][0][:2] == [round(lon, 6), round(lat, 6)]
-
-
-def test_report_page_has_the_station_section_and_its_script(client):
-    html = client.get("/report").get_data(as_text=True)
-    assert 'data-stations="/api/v1/stations"' in html
-    assert "最近的红色驿站" in html and 'id="station-list"' in html
-    assert html.index("js/report/stations.js") < html.index("js/report/report.js")
-
-
-# 驿站管理 (/stations) -----------------------------------------------------------------------
-
-PASSWORD = "secret-pass-123"
-SCRIPT = "<script>alert(1)</script>驿站"
-
-
-@pytest.fixture
-def area(session) -> dict:
-    """No other station; a community with two grids and a point in each; a grid (and a
-    point) of another street; the public's view of stations before the test."""
-    session.execute(text("UPDATE stations SET active = false"))
-    community, grids = community_with(session, 2)
-    other = session.execute(text(
-        "SELECT min(code) FROM grids WHERE valid_to IS NULL AND left(code, 9) <> :s"),
-        {"s": community[:9]}).scalar_one()
-    return {"community": community, "grids": grids[:2], "other": other,
-            "points": {g: inside(session, g) for g in (*grids[:2], other)}}
-
-
-def inside(session, grid: str) -> tuple[float, float]:
-    """Return a WGS84 point inside the current grid `grid`."""
-    return tuple(session.execute(text(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
-        "WHERE code = :g AND valid_to IS NULL) q"), {"g": grid}).one())
-
-
-def put_station(session, name: str, grid: str, point: tuple[float, float],
-                kind: str = "red_station", active: bool = True) -> int:
-    """Insert a station with its grid (committed to the test's savepoint); return its id."""
-    sid = add_station(session, name, *point, kind=kind, active=active)
-    session.execute(text("UPDATE stations SET grid_code = :g WHERE id = :i"),
-                    {"g": grid, "i": sid})
-    session.commit()
-    return sid
-
-
-def stored(session, sid: int) -> dict:
-    return dict(session.execute(text(
-        "SELECT kind, name, address, services, opening_hours, grid_code, active, "
-        "ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations WHERE id = :i"), {"i": sid}
-    ).mappings().one())
-
-
-def audit(session, user) -> list[tuple[str, str]]:
-    return [tuple(r) for r in session.execute(text(
-        "SELECT action, subject FROM audit_log WHERE user_id = :u ORDER BY id"),
-        {"u": user.id})]
-
-
-def csrf(client, path: str = "/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
-def log_in(client, session, role: str, scope: str | None = None, department=None):
-    """Create a login with `role` and log the client in with it; return the user."""
-    user = users.create_user(session, f"t_st_{role}_{scope or 'city'}", role, PASSWORD,
-                             scope_code=scope, department_code=department)
-    session.commit()
-    r = client.post("/login", data={"name": user.name, "password": PASSWORD,
-                                    "csrf_token": csrf(client)})
-    assert r.status_code == 302
-    return user
-
-
-def form(point: tuple[float, float], **changes) -> dict:
-    """Return a valid station form (a red station at `point`, WGS84) with `changes`."""
-    data = {"kind": "red_station", "name": "测试社区红色驿站", "address": "测试路 1 号",
-            "services": ["rest", "water"], "opening_hours": "每日 08:00–20:00",
-            "lon": repr(point[0]), "lat": repr(point[1]), "crs": "wgs84", "active": "y"}
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def public_ids(client) -> set[int]:
-    body = client.get("/api/v1/stations?per_page=1000").get_json()
-    return {f["id"] for f in body["features"]}
+from tests.stations.stationpages import (
+    SCRIPT,
+    audit,
+    csrf,
+    form,
+    log_in,
+    public_ids,
+    put_station,
+    stored,
+)
 
 
 def test_list_shows_the_stations_in_the_viewers_scope_with_filters(client, session, area):
@@ -401,63 +266,3 @@ def test_station_names_are_escaped_on_every_page(client, session, area):
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "未知驿站类型 &#39;&lt;script&gt;&#39;" in html
     assert "<script>alert(1)" not in html and escaped in html
-
-
-# the form's location picker ---------------------------------------------------------------
-
-_PICKER_STATIONS = re.compile(
-    r'<script type="application/json" id="station-map-stations">(.*?)</script>', re.S)
-PICKER_JS = ["/static/vendor/leaflet/leaflet.js", "/static/js/lib/datum.js",
-             "/static/js/lib/gridmap.js", "/static/js/stations/stationmap.js",
-             "/static/js/lib/pickmap.js", "/static/js/stations/form.js"]
-
-
-def picker(html: str) -> tuple[dict, dict]:
-    """Return the picker map's data attributes and the StationMap config of the other
-    stations embedded in a station form page."""
-    tag = re.search(r'<div id="station-map"[^>]*>', html).group(0)
-    attrs = {k: v for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', tag)}
-    return attrs, json.loads(_PICKER_STATIONS.search(html).group(1))
-
-
-def test_the_form_has_a_map_picker_with_the_scope_and_the_other_stations(client, session,
-                                                                          area):
-    grid, other_grid = area["grids"]
-    sid = put_station(session, EVIL, grid, area["points"][grid])
-    other = put_station(session, "同社区另一驿站", other_grid, area["points"][other_grid])
-    log_in(client, session, "community_staff", area["community"])
-    html = client.get(f"/stations/{sid}/edit").get_data(as_text=True)
-    attrs, config = picker(html)
-    assert attrs == {"outlines": "/report/outlines.json", "locate": "/api/v1/locate",
-                     "tile-url": "", "tile-attribution": "", "datum": "wgs84",
-                     "scope": area["community"],
-                     "label": "&lt;img src=x onerror=alert(1)&gt;驿站"}
-    assert [p[3] for p in config["points"]] == [other]  # the station edited is the pin
-    assert config["gridUrl"] == "/grids/__code__" and config["kinds"][0]["label"] == "红色驿站"
-    assert "蓝色为您管辖范围内的网格" in html and 'id="lon"' in html and 'id="lat"' in html
-    scripts = [s for s in re.findall(r'<script src="([^"]+)"', html) if s in PICKER_JS]
-    assert scripts == PICKER_JS  # in load order
-    assert '/static/vendor/leaflet/leaflet.css"' in html and '/static/css/map.css"' in html
-    assert EVIL not in html and not re.search(r"(?:https?:)?//", html)
-    attrs, config = picker(client.get("/stations/new").get_data(as_text=True))
-    assert attrs["label"] == "新驿站位置" and [p[3] for p in config["points"]] == [sid, other]
-    assert config["points"][0][4] == EVIL  # as data, escaped by the browser code
-
-
-def test_the_map_picker_draws_and_picks_in_gcj02_over_gcj02_tiles(session_factory, session,
-                                                                  area):
-    grid = area["grids"][0]
-    put_station(session, "测试驿站", grid, area["points"][grid])
-    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
-    app = create_app({"TESTING": True, "SESSION_FACTORY": session_factory,
-                      "DATABASE_URL": settings.load().test_database_url, "TILE_URL": tiles,
-                      "TILE_ATTRIBUTION": "测试底图", "TILE_CRS": "gcj02"})
-    client = app.test_client()
-    log_in(client, session, "admin")
-    html = client.get("/stations/new").get_data(as_text=True)
-    attrs, config = picker(html)
-    assert (attrs["datum"], attrs["tile-url"], attrs["scope"]) == ("gcj02", tiles, "")
-    lon, lat = wgs84_to_gcj02(*area["points"][grid])
-    assert config["points"][0][:2] == [round(lon, 6), round(lat, 6)]
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {tiles}
-    assert "管辖范围内的网格" not in html  # a city-wide admin: every grid alike

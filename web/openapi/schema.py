@@ -6,11 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gis.contracts import CRS_SCHEMA, LAT_SCHEMA, LON_SCHEMA
+from gis.contracts import LAT_SCHEMA, LON_SCHEMA
 
-CRS, LON, LAT = CRS_SCHEMA, LON_SCHEMA, LAT_SCHEMA
 CITY_PAD = 0.05  # degrees around the grids' extent: GCJ-02/BD-09 input is up to ≈ 0.013° off
-ANY_OBJECT = {"type": "object", "additionalProperties": True}
 ERROR = {
     "type": "object", "required": ["error"],
     "properties": {"error": {
@@ -48,7 +46,7 @@ def city_point(facts: Facts) -> tuple[dict, dict]:
     """Return the lon and lat schemas of a point that must lie inside the city: the grids'
     extent padded by CITY_PAD, rounded outward to 0.01°."""
     if facts.extent is None:
-        return LON, LAT
+        return LON_SCHEMA, LAT_SCHEMA
     x0, y0, x1, y1 = facts.extent
     note = "; 须在七台河市内 inside the city (422 location outside its grids)"
 
@@ -56,4 +54,4 @@ def city_point(facts: Facts) -> tuple[dict, dict]:
         return {**schema, "minimum": math.floor((low - CITY_PAD) * 100) / 100,
                 "maximum": math.ceil((high + CITY_PAD) * 100) / 100,
                 "description": schema["description"] + note}
-    return bounded(LON, x0, x1), bounded(LAT, y0, y1)
+    return bounded(LON_SCHEMA, x0, x1), bounded(LAT_SCHEMA, y0, y1)
