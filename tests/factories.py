@@ -1,12 +1,15 @@
-"""Small row factories for tests: a demand, a station, a 差评消消乐 request, a staff login.
+"""Small row factories for tests: a demand, a station, a member, a 差评消消乐 request, a login.
 
-Members come from tests/people.py (`add_member`). Every factory writes inside the test's
-transaction and returns what a test needs to refer to the row."""
+Every factory writes inside the caller's transaction (a session or a connection) and returns
+what a test needs to refer to the row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import String, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from grids.tables import GRIDS
@@ -14,6 +17,7 @@ from layers.access import tokens, users
 from layers.access.actors import RESIDENT
 from layers.demands import store as demands
 from layers.demands.fields import check_new_demand
+from layers.members.tables import MEMBER_GRIDS, MEMBERS
 from layers.riders.tables import REVIEW_REQUESTS
 from layers.stations.tables import STATIONS
 
@@ -46,6 +50,23 @@ def review_request(session: Session, member_id: int, community_code: str) -> int
         member_id=member_id, platform="美团", order_ref=f"T{member_id}-{community_code}",
         reason="超时差评", community_code=community_code).returning(REVIEW_REQUESTS.c.id)
     ).scalar_one()
+
+
+def member(db: Session | Connection, kind: str = "rider", name: str = "测试成员",
+           grids: Iterable[str] = (), position: tuple[float, float] | None = None,
+           **columns: object) -> int:
+    """Insert a member responsible for `grids`, at the WGS84 `position` (lon, lat; its time
+    `position_at`, default now) when given; any other column as a keyword (phone,
+    department_code, platform, user_id, on_duty, active). Return its id."""
+    values = {"kind": kind, "name": name, **columns}
+    if position is not None:
+        values["position"] = func.ST_SetSRID(func.ST_MakePoint(*position), 4326)
+        values.setdefault("position_at", func.now())
+    member_id = db.execute(insert(MEMBERS).values(**values).returning(MEMBERS.c.id)).scalar_one()
+    rows = [{"member_id": member_id, "grid_code": g} for g in grids]
+    if rows:
+        db.execute(insert(MEMBER_GRIDS), rows)
+    return member_id
 
 
 def login(session: Session, name: str, role: str, scope: str | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from tests import factories
+
 
 def community_with(session, n: int) -> tuple[str, list[str]]:
     """Return the first community with at least `n` current grids, and its grid codes."""
@@ -19,11 +21,7 @@ def community_with(session, n: int) -> tuple[str, list[str]]:
 def add_member(session, name: str, grids: list[str], user=None, kind: str = "rider") -> int:
     """Insert a member (phone 13812345678, platform 美团) responsible for `grids`, acting
     through `user` when given; commit and return its id."""
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, platform, user_id) VALUES "
-        "(:k, :n, '13812345678', '美团', :u) RETURNING id"),
-        {"k": kind, "n": name, "u": user.id if user else None}).scalar_one()
-    for g in grids:
-        session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": g})
+    mid = factories.member(session, kind, name, grids, phone="13812345678", platform="美团",
+                           user_id=user.id if user else None)
     session.commit()
     return mid

@@ -24,6 +24,7 @@ from layers.access.actors import RESIDENT
 from layers.demands import store as demands
 from layers.demands.fields import check_new_demand
 from tests import committed as committed_rows
+from tests import factories
 from tests.browser import grid_point, log_in, needs_browser, served
 from tests.conftest import TEST_URL
 from web import create_app
@@ -169,13 +170,9 @@ def waiting(engine):
             lon, lat, grid = grid_point(s)
             body = {"title": "暖气不热", "category": "1001", "lon": lon, "lat": lat}
             codes.append(demands.create_demand(s, check_new_demand(body), RESIDENT)["code"])
-            member_ids.append(s.execute(text(
-                "INSERT INTO members (kind, name, department_code, on_duty, position, "
-                "position_at) VALUES ('professional', '测试供热', 'heating', true, "
-                "ST_SetSRID(ST_MakePoint(:x, :y), 4326), now()) RETURNING id"),
-                {"x": lon + 0.003, "y": lat}).scalar_one())
-            s.execute(text("INSERT INTO member_grids VALUES (:m, :g)"),
-                      {"m": member_ids[0], "g": grid})
+            member_ids.append(factories.member(
+                s, "professional", "测试供热", [grid], (lon + 0.003, lat),
+                department_code="heating", on_duty=True))
             s.commit()
         yield codes[0], grid, (lon, lat), (lon + 0.003, lat)
     finally:

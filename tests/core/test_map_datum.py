@@ -17,6 +17,7 @@ from gis import coords, datum
 from gis.project import to_metric
 from gis.settings import SettingsError
 from layers.access import users
+from tests import factories
 from tests.conftest import TEST_URL
 from tests.grids.test_map_page import geojson_layers
 from web import create_app
@@ -137,11 +138,7 @@ def test_grid_page_map_is_shifted_over_gcj02_tiles(session_factory, session):
 def test_member_map_embeds_grids_and_positions_shifted_over_gcj02_tiles(session_factory,
                                                                          session):
     grid = session.execute(text("SELECT min(code) FROM grids WHERE valid_to IS NULL")).scalar()
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, on_duty, position, position_at) VALUES ('rider', "
-        "'骑手', true, ST_SetSRID(ST_MakePoint(:x, :y), 4326), now()) RETURNING id"),
-        {"x": CITY_HALL[0], "y": CITY_HALL[1]}).scalar_one()
-    session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": grid})
+    mid = factories.member(session, "rider", "骑手", [grid], CITY_HALL, on_duty=True)
     pages = [_page(session_factory, session, "supervisor", "/members", **extra)
              for extra in ({}, GCJ02_TILES)]
     (plain, gcj) = [geojson_layers(p)[0] for p in pages]

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from layers.access.actors import RESIDENT
 from layers.demands import escalation, transitions
+from tests import factories
 
 CITY_HALL = {"lon": 131.0031, "lat": 45.7711}
 
@@ -64,9 +65,7 @@ def test_community_solvable_category_goes_to_the_grid_worker(client, staff, new_
 def test_a_riders_login_is_never_sent_work(client, session, staff, new_demand):
     d = new_demand("0103")
     rider, _ = staff("grid_worker", scope=d["grid_code"])  # the narrower scope would win
-    member = session.execute(text("INSERT INTO members (kind, name, platform, user_id) VALUES "
-                                  "('rider', '骑手', '美团', :u) RETURNING id"),
-                             {"u": rider.id}).scalar_one()
+    member = factories.member(session, "rider", "骑手", platform="美团", user_id=rider.id)
     assert member
     worker, _ = staff("grid_worker", scope=d["grid_code"][:12])
     _, disp = staff("dispatcher")

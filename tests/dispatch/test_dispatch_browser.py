@@ -12,6 +12,7 @@ from layers.access.actors import RESIDENT
 from layers.demands import store as demands
 from layers.demands.fields import check_new_demand
 from tests import committed as committed_rows
+from tests import factories
 from tests.browser import grid_point, log_in, needs_browser
 
 USER, PASSWORD = "t_browser_dispatcher", "browser-pass-123"
@@ -24,13 +25,8 @@ pytestmark = needs_browser
 
 
 def _member(s: Session, lon: float, lat: float, grid: str | None) -> int:
-    mid = s.execute(text(
-        "INSERT INTO members (kind, name, department_code, on_duty, position, position_at) "
-        "VALUES ('professional', :n, 'heating', true, ST_SetSRID(ST_MakePoint(:x, :y), 4326), "
-        "now()) RETURNING id"), {"n": f"测试供热{lon:.4f}", "x": lon, "y": lat}).scalar_one()
-    if grid:
-        s.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": grid})
-    return mid
+    return factories.member(s, "professional", f"测试供热{lon:.4f}", [grid] if grid else [],
+                            (lon, lat), department_code="heating", on_duty=True)
 
 
 @pytest.fixture
@@ -94,6 +90,21 @@ def _queue_codes(browser) -> list[str]:
         "return [...document.querySelectorAll('.queue-item')].map(b => b.dataset.code)")
 
 
+def _candidates_drawn_and_escaped(browser, wait) -> None:
+    """Four candidates are drawn with lines and distances in metres, the grid is outlined,
+    and the demand's text (EVIL) is shown as text in the detail and the queue."""
+    from selenium.webdriver.common.by import By
+
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.cand-line")) == 4)
+    labels = [e.get_attribute("textContent")
+              for e in browser.find_elements(By.CSS_SELECTOR, ".distance-label")]
+    assert len(labels) == 4 and all(t.endswith("米") for t in labels)
+    assert browser.find_elements(By.CSS_SELECTOR, "path.selected-grid")
+    detail = browser.find_element(By.ID, "demand-detail")
+    assert EVIL in detail.text and not detail.find_elements(By.CSS_SELECTOR, "img, script")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#queue-list img, #queue-list script")
+
+
 def test_dispatcher_assigns_from_the_queue_with_keyboard_and_click(
         live_url, browser, engine, committed):
     from selenium.webdriver.common.by import By
@@ -108,14 +119,7 @@ def test_dispatcher_assigns_from_the_queue_with_keyboard_and_click(
     assert browser.title == "七台河市网格化治理 · 派单调度"
 
     _select_with_keyboard(browser, first)
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.cand-line")) == 4)
-    labels = [e.get_attribute("textContent")
-              for e in browser.find_elements(By.CSS_SELECTOR, ".distance-label")]
-    assert len(labels) == 4 and all(t.endswith("米") for t in labels)
-    assert browser.find_elements(By.CSS_SELECTOR, "path.selected-grid")
-    detail = browser.find_element(By.ID, "demand-detail")
-    assert EVIL in detail.text and not detail.find_elements(By.CSS_SELECTOR, "img, script")
-    assert not browser.find_elements(By.CSS_SELECTOR, "#queue-list img, #queue-list script")
+    _candidates_drawn_and_escaped(browser, wait)
 
     browser.find_element(By.CSS_SELECTOR, "#candidate-1 .candidate-assign").click()
     wait.until(lambda d: first not in _queue_codes(d))

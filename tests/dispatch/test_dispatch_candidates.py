@@ -12,6 +12,7 @@ from layers.demands import taxonomy
 from layers.demands.dispatch import candidates
 from layers.demo import people as demo_people
 from layers.members import store as members
+from tests import factories
 
 CITY_HALL = (131.0031, 45.7711)
 SMALL = {"part_time": 40, "volunteer": 20, "rider": 30, "professional_per_dept": 130}
@@ -30,14 +31,9 @@ def _demand(client, category="1001", lon=CITY_HALL[0], lat=CITY_HALL[1]):
 
 
 def _member(session, kind, grid, department=None, lon=None, lat=None, on_duty=True):
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, department_code, on_duty, position, position_at) "
-        "VALUES (:k, '测试', :d, :duty, ST_SetSRID(ST_MakePoint(:x, :y), 4326), "
-        "CASE WHEN CAST(:x AS float8) IS NULL THEN NULL ELSE now() END) "
-        "RETURNING id"), {"k": kind, "d": department, "duty": on_duty, "x": lon, "y": lat}
-    ).scalar_one()
-    session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": grid})
-    return mid
+    return factories.member(session, kind, "测试", [grid],
+                            None if lon is None else (lon, lat), department_code=department,
+                            on_duty=on_duty)
 
 
 def test_ranked_by_responsibility_then_distance_within_the_department(client, session, people):

@@ -22,6 +22,22 @@ def _count_cells(driver) -> int:
     return driver.execute_script("return document.querySelectorAll('path.grid-cell').length")
 
 
+def _search(browser, code: str):
+    """Type a grid code into the search box, take the first result, return its popup."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.find_element(By.ID, "grid-search").send_keys(code)
+    results = WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#grid-search-results button"))
+    assert code in results[0].text
+    results[0].click()
+    return WebDriverWait(browser, 10).until(
+        lambda d: [p for p in d.find_elements(By.CSS_SELECTOR,
+                                              ".leaflet-popup-content .grid-popup")
+                   if code in p.text])[0]
+
+
 def test_map_draws_every_grid_and_finds_one_by_code(live_url, browser, engine):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -38,18 +54,9 @@ def test_map_draws_every_grid_and_finds_one_by_code(live_url, browser, engine):
     assert _count_cells(browser) == expected
     assert browser.title == "七台河市网格化治理 · 网格地图"
 
-    box = browser.find_element(By.ID, "grid-search")
-    box.send_keys(code)
-    results = WebDriverWait(browser, 10).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#grid-search-results button"))
-    assert code in results[0].text
-    results[0].click()
-    popup = WebDriverWait(browser, 10).until(
-        lambda d: [p for p in d.find_elements(By.CSS_SELECTOR,
-                                              ".leaflet-popup-content .grid-popup")
-                   if code in p.text])
-    assert name in popup[0].text
-    link = popup[0].find_element(By.TAG_NAME, "a").get_attribute("href")
+    popup = _search(browser, code)
+    assert name in popup.text
+    link = popup.find_element(By.TAG_NAME, "a").get_attribute("href")
     assert link == f"{live_url}/grids/{code}"
 
     assert browser.execute_script(_RENDER_EVIL_POPUP, EVIL) == [True, EVIL, EVIL]

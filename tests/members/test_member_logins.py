@@ -14,6 +14,7 @@ from gis.errors import Conflict, Forbidden, NotFound
 from layers.access import users
 from layers.access.actors import for_user
 from layers.members import logins as member_logins
+from tests import factories
 
 PASSWORD = "secret-pass-123"
 PHONE = "13812345678"
@@ -40,12 +41,8 @@ def _user(session, name: str, role: str = "rider", scope: str | None = None,
 
 
 def _member(session, name: str, grids: list[str], kind: str = "rider", user=None) -> int:
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, platform, user_id) VALUES "
-        "(:k, :n, :p, '美团', :u) RETURNING id"),
-        {"k": kind, "n": name, "p": PHONE, "u": user.id if user else None}).scalar_one()
-    for g in grids:
-        session.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), {"m": mid, "g": g})
+    mid = factories.member(session, kind, name, grids, phone=PHONE, platform="美团",
+                           user_id=user.id if user else None)
     session.commit()
     return mid
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from layers.access import users
 from layers.demo import people as demo_people
 from layers.members import map_data as member_map
+from tests import factories
 from web.members import maps as member_maps
 
 PASSWORD = "secret-pass-123"
@@ -31,17 +32,10 @@ def _login(client, session, name: str, role: str, scope: str | None = None) -> N
 
 def _member(session, kind: str, grids: list[str], on_duty=True, age_min: float | None = 5,
             department=None, name="成员", active=True) -> int:
-    at = None if age_min is None else NOW - timedelta(minutes=age_min)
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, department_code, on_duty, active, position, "
-        "position_at) VALUES (:k, :n, :p, :d, :duty, :active, CASE WHEN CAST(:at AS "
-        "timestamptz) IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(131.0031, 45.7711), "
-        "4326) END, :at) RETURNING id"),
-        {"k": kind, "n": name, "p": PHONE, "d": department, "duty": on_duty, "active": active,
-         "at": at}).scalar_one()
-    session.execute(text("INSERT INTO member_grids (member_id, grid_code) VALUES (:m, :g)"),
-                    [{"m": mid, "g": g} for g in grids])
-    return mid
+    placed = {} if age_min is None else {
+        "position": (131.0031, 45.7711), "position_at": NOW - timedelta(minutes=age_min)}
+    return factories.member(session, kind, name, grids, phone=PHONE, department_code=department,
+                            on_duty=on_duty, active=active, **placed)
 
 
 def _grids(session, community: str | None = None) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gis import coords
 from layers.access import users
 from tests import committed as committed_rows
+from tests import factories
 from tests.browser import log_in, needs_browser, served
 from tests.conftest import TEST_URL
 from web import create_app
@@ -28,15 +29,9 @@ pytestmark = needs_browser
 
 def _member(s: Session, kind: str, grids: list[str], name: str, minutes: float,
             department: str | None = None) -> int:
-    mid = s.execute(text(
-        "INSERT INTO members (kind, name, phone, department_code, on_duty, position, "
-        "position_at) VALUES (:k, :n, '13700000000', :d, true, "
-        "ST_SetSRID(ST_MakePoint(131.0031, 45.7711), 4326), :at) RETURNING id"),
-        {"k": kind, "n": name, "d": department,
-         "at": datetime.now(UTC) - timedelta(minutes=minutes)}).scalar_one()
-    s.execute(text("INSERT INTO member_grids VALUES (:m, :g)"), [{"m": mid, "g": g}
-                                                                  for g in grids])
-    return mid
+    return factories.member(s, kind, name, grids, (131.0031, 45.7711), phone="13700000000",
+                            department_code=department, on_duty=True,
+                            position_at=datetime.now(UTC) - timedelta(minutes=minutes))
 
 
 @pytest.fixture

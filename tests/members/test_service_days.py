@@ -11,6 +11,7 @@ from sqlalchemy import text
 from gis import coords
 from gis.errors import BadInput, Conflict, Invalid
 from layers.members import service_days
+from tests import factories
 
 NOV = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)  # 09:00 in Qitaihe
 
@@ -31,15 +32,11 @@ def _inside(session, community: str) -> tuple[float, float]:
 
 def _member(session, community: str, kind: str = "professional", department="heating",
             user_id=None) -> int:
-    mid = session.execute(text(
-        "INSERT INTO members (kind, name, phone, department_code, user_id) "
-        "VALUES (:k, '下沉测试', '13800000000', :d, :u) RETURNING id"),
-        {"k": kind, "d": department if kind == "professional" else None, "u": user_id}
-    ).scalar_one()
-    session.execute(text(
-        "INSERT INTO member_grids (member_id, grid_code) SELECT :m, code FROM grids "
-        "WHERE community_code = :c AND valid_to IS NULL"), {"m": mid, "c": community})
-    return mid
+    grids = session.execute(text("SELECT code FROM grids WHERE community_code = :c AND "
+                                 "valid_to IS NULL"), {"c": community}).scalars()
+    return factories.member(session, kind, "下沉测试", grids, phone="13800000000",
+                            department_code=department if kind == "professional" else None,
+                            user_id=user_id)
 
 
 def _serve(session, mid: int, community: str, days: list[int], month=NOV) -> None:

@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from sqlalchemy import text
 
+from tests import factories
 from web import create_app
 from web.openapi.document import document as document_of
 
@@ -71,10 +72,8 @@ def world(session, client, staff):
     assert created.status_code == 201
     grid = session.execute(text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code "
                                 "LIMIT 1")).scalar_one()
-    pro = session.execute(text("INSERT INTO members (kind, name, department_code) VALUES "
-                               "('professional', '测试专业', 'heating') RETURNING id")).scalar()
-    rider = session.execute(text("INSERT INTO members (kind, name, platform) VALUES "
-                                 "('rider', '测试骑手', '美团') RETURNING id")).scalar()
+    pro = factories.member(session, "professional", "测试专业", department_code="heating")
+    rider = factories.member(session, "rider", "测试骑手", platform="美团")
     session.commit()
     values = {"code": created.get_json()["code"], "member_id": str(pro), "request_id": "1"}
     return values, headers, grid, rider

@@ -87,6 +87,34 @@ def _check_phone_layout(driver) -> None:
     assert min(layout["cat"], layout["btn"], layout["select"]) >= 48, layout
 
 
+def _report_a_street_lamp(browser, wait, tmp_path) -> None:
+    """Tap 路灯 (1403), add a photo and a note, send; the confirmation shows, no error."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.CSS_SELECTOR, '.cat[data-code="1403"]').click()
+    browser.find_element(By.ID, "photo").send_keys(_photo(tmp_path))
+    browser.find_element(By.ID, "description").send_keys("路口路灯不亮")
+    browser.find_element(By.ID, "submit").click()
+    wait.until(lambda d: d.find_element(By.ID, "result").is_displayed()
+               or d.find_element(By.ID, "form-error").is_displayed())
+    assert not browser.find_element(By.ID, "form-error").is_displayed(), \
+        browser.find_element(By.ID, "form-error").text
+
+
+def _follow_it(browser, wait, code: str, grid_name: str) -> None:
+    """The report is kept on the device; following it shows its code, grid and category."""
+    from selenium.webdriver.common.by import By
+
+    mine = browser.execute_script("return JSON.parse(localStorage.getItem('gridgov.myReports'))")
+    assert mine[0]["code"] == code and mine[0]["token"]
+    browser.find_element(By.ID, "result-follow").click()
+    wait.until(lambda d: "办理进度" in d.title)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert code in body and grid_name in body and "路灯不亮" in body
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
 def test_rider_reports_with_gps_photo_and_category_in_under_30_seconds(
         live_url, browser, tmp_path, engine, cleanup):
     from selenium.webdriver.common.by import By
@@ -100,14 +128,7 @@ def test_rider_reports_with_gps_photo_and_category_in_under_30_seconds(
     assert "精度约 10 米" in browser.find_element(By.ID, "loc-status").text
     _check_phone_layout(browser)
 
-    browser.find_element(By.CSS_SELECTOR, '.cat[data-code="1403"]').click()
-    browser.find_element(By.ID, "photo").send_keys(_photo(tmp_path))
-    browser.find_element(By.ID, "description").send_keys("路口路灯不亮")
-    browser.find_element(By.ID, "submit").click()
-    wait.until(lambda d: d.find_element(By.ID, "result").is_displayed()
-               or d.find_element(By.ID, "form-error").is_displayed())
-    assert not browser.find_element(By.ID, "form-error").is_displayed(), \
-        browser.find_element(By.ID, "form-error").text
+    _report_a_street_lamp(browser, wait, tmp_path)
     elapsed = time.monotonic() - start
     code = browser.find_element(By.ID, "result-code").text
     cleanup.append(code)
@@ -124,14 +145,7 @@ def test_rider_reports_with_gps_photo_and_category_in_under_30_seconds(
     assert row.grid_code == "230903016002006" and row.reporter_member_id is None
     assert row.grid_code in grid_text and row.name in grid_text
 
-    mine = browser.execute_script("return JSON.parse(localStorage.getItem('gridgov.myReports'))")
-    assert mine[0]["code"] == code and mine[0]["token"]
-    browser.find_element(By.ID, "result-follow").click()
-    wait.until(lambda d: "办理进度" in d.title)
-    body = browser.find_element(By.TAG_NAME, "body").text
-    assert code in body and row.name in body and "路灯不亮" in body
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == []
+    _follow_it(browser, wait, code, row.name)
 
 
 def test_refused_location_falls_back_to_a_tap_on_the_grid_map(live_url, browser):

@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from layers.access import users
+from tests import factories
 
 PASSWORD = "secret-pass-123"
 CITY_HALL = {"lon": "131.0031", "lat": "45.7711", "crs": "wgs84"}
@@ -171,8 +172,7 @@ def test_follow_page_escapes_event_notes(client, session, staff):
 
 def _login_rider(client, session) -> int:
     user = users.create_user(session, "t_rider_page", "rider", PASSWORD, display_name="骑手丙")
-    mid = session.execute(text("INSERT INTO members (kind, name, user_id) VALUES "
-                               "('rider', '骑手丙', :u) RETURNING id"), {"u": user.id}).scalar()
+    mid = factories.member(session, "rider", "骑手丙", user_id=user.id)
     session.commit()
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)

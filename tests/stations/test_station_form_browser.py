@@ -164,6 +164,15 @@ def test_staff_click_a_point_in_a_grid_and_the_station_is_saved_there(site, brow
     assert grid_name in status and code in status and "管辖范围" not in status
     np.testing.assert_allclose(browser.execute_script(_MARKER), picked, rtol=0, atol=1e-6)
 
+    _save_and_check(browser, wait, url, engine, code, (lon, lat))
+
+
+def _save_and_check(browser, wait, url: str, engine, code: str,
+                    point: tuple[float, float]) -> None:
+    """Submit the form; the list says it was added, and the station is stored in `code` at
+    `point` (WGS84) with its service."""
+    from selenium.webdriver.common.by import By
+
     submit = browser.find_element(By.ID, "submit")
     _scroll_to(browser, submit)
     submit.click()
@@ -174,7 +183,7 @@ def test_staff_click_a_point_in_a_grid_and_the_station_is_saved_there(site, brow
             "SELECT grid_code, ST_X(geom), ST_Y(geom), services FROM stations WHERE name = :n"),
             {"n": NAME}).one()
     assert stored[0] == code and stored[3] == ["rest"]
-    assert _metres(stored[1:3], (lon, lat)) < 2
+    assert _metres(stored[1:3], point) < 2
     assert f"所在网格 {code}" in browser.find_element(By.TAG_NAME, "body").text
     _local_and_quiet(browser, url)
 
@@ -196,7 +205,6 @@ def test_typing_moves_the_pin_dragging_fills_the_fields_and_popups_are_escaped(
         live_url, browser, target, two_stations):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     code, _name, _community, lon, lat = target
     wait = _log_in(browser, live_url, f"/stations/{two_stations[0]}/edit")
@@ -209,15 +217,9 @@ def test_typing_moves_the_pin_dragging_fills_the_fields_and_popups_are_escaped(
     assert tip[0].find_elements(By.TAG_NAME, "img") == []
 
     moved = (lon + 0.0003, lat - 0.0002)
-    for name, value in zip(("lon", "lat"), moved, strict=True):
-        browser.find_element(By.ID, name).clear()
-        browser.find_element(By.ID, name).send_keys(repr(value))
+    _type_point(browser, [repr(v) for v in moved])
     wait.until(lambda d: np.allclose(d.execute_script(_MARKER), moved, rtol=0, atol=1e-9))
-    baidu = coords.from_wgs84(lon, lat, "bd09")
-    for name, value in zip(("lon", "lat"), baidu, strict=True):
-        browser.find_element(By.ID, name).clear()
-        browser.find_element(By.ID, name).send_keys(f"{value:.7f}")
-    Select(browser.find_element(By.ID, "crs")).select_by_value("bd09")
+    _type_point(browser, [f"{v:.7f}" for v in coords.from_wgs84(lon, lat, "bd09")], "bd09")
     wait.until(lambda d: _metres(d.execute_script(_MARKER), (lon, lat)) < 0.5)
     wait.until(lambda d: code in d.find_element(By.ID, "pick-status").text)
 
@@ -229,14 +231,34 @@ def test_typing_moves_the_pin_dragging_fills_the_fields_and_popups_are_escaped(
     assert 20 < _metres(dropped, (lon, lat)) < 200
     np.testing.assert_allclose(browser.execute_script(_MARKER), dropped, rtol=0, atol=1e-6)
 
-    _centre_on(browser, lon + 200 / 77_800, lat, 18)
-    neighbour = wait.until(lambda d: [p for p in d.find_elements(
-        By.CSS_SELECTOR, "#station-map path.station-marker") if p.is_displayed()])
-    ActionChains(browser).move_to_element(neighbour[0]).click().perform()
-    popup = wait.until(lambda d: [  # shown (a popup still panning into view reads as '')
-        p for p in d.find_elements(By.CSS_SELECTOR, ".station-popup")
-        if p.find_element(By.CLASS_NAME, "station-popup-title").text])[0]
+    popup = _open_the_neighbour(browser, wait, lon + 200 / 77_800, lat)
     assert popup.find_element(By.CLASS_NAME, "station-popup-title").text == NEIGHBOUR
     assert popup.find_elements(By.TAG_NAME, "img") == []
     assert (float(_field(browser, "lon")), float(_field(browser, "lat"))) == dropped  # no pick
     _local_and_quiet(browser, live_url)
+
+
+def _type_point(browser, lonlat: list[str], crs: str | None = None) -> None:
+    """Type lon and lat into the form (and choose their coordinate system)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for name, value in zip(("lon", "lat"), lonlat, strict=True):
+        browser.find_element(By.ID, name).clear()
+        browser.find_element(By.ID, name).send_keys(value)
+    if crs is not None:
+        Select(browser.find_element(By.ID, "crs")).select_by_value(crs)
+
+
+def _open_the_neighbour(browser, wait, lon: float, lat: float):
+    """Zoom onto the other station at (lon, lat), click it, return its shown popup."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _centre_on(browser, lon, lat, 18)
+    neighbour = wait.until(lambda d: [p for p in d.find_elements(
+        By.CSS_SELECTOR, "#station-map path.station-marker") if p.is_displayed()])
+    ActionChains(browser).move_to_element(neighbour[0]).click().perform()
+    return wait.until(lambda d: [  # shown (a popup still panning into view reads as '')
+        p for p in d.find_elements(By.CSS_SELECTOR, ".station-popup")
+        if p.find_element(By.CLASS_NAME, "station-popup-title").text])[0]
