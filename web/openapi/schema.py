@@ -5,23 +5,44 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, WithJsonSchema
 
 from gis.contracts import LAT_SCHEMA, LON_SCHEMA
 
 CITY_PAD = 0.05  # degrees around the grids' extent: GCJ-02/BD-09 input is up to ≈ 0.013° off
-ERROR = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {
-            "code": {"type": "string", "example": "invalid"},
-            "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                       "description": "每个有误字段的说明 what is wrong with each field"},
-            "allowed": {"type": "array", "items": {"type": "string"},
-                        "description": "当前状态允许的操作 actions allowed in the current state"},
-        }}},
-}
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    code: Annotated[str, WithJsonSchema({"type": "string", "example": "invalid"})]
+    message: str
+    fields: Annotated[dict[str, str] | None, WithJsonSchema({
+        "type": "object", "additionalProperties": {"type": "string"},
+        "description": "每个有误字段的说明 what is wrong with each field"})] = None
+    allowed: Annotated[list[str] | None, WithJsonSchema({
+        "type": "array", "items": {"type": "string"},
+        "description": "当前状态允许的操作 actions allowed in the current state"})] = None
+
+
+class ErrorBody(BaseModel):
+    """The error envelope of every API answer that is not a success (web.core.errors)."""
+
+    error: ErrorDetail
+
+
+def _inline(schema: dict) -> dict:
+    """Return a model's schema with its one nested model written in place, no null defaults."""
+    detail = schema.pop("$defs")["ErrorDetail"]
+    for prop in detail["properties"].values():
+        prop.pop("default", None)
+    schema["properties"]["error"] = detail
+    return schema
+
+
+ERROR = _inline(ErrorBody.model_json_schema())
 ERRORS = {
     "400": "请求有误 malformed input (bad parameter, unknown category, …)",
     "401": "需要登录或令牌 staff login or bearer token required",

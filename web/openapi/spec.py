@@ -16,23 +16,9 @@ from pydantic import BaseModel
 from spectree import Response, SpecTree
 
 from layers.access import policy
+from web.openapi.schema import ErrorBody
 
 _PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([A-Za-z_]+)>")
-
-
-class ErrorDetail(BaseModel):
-    """What went wrong."""
-
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
-    allowed: list[str] | None = None
-
-
-class ErrorBody(BaseModel):
-    """The error envelope of every API answer that is not a success."""
-
-    error: ErrorDetail
 
 
 SPEC = SpecTree("flask", mode="strict", annotations=False, openapi_version="3.0.3",
