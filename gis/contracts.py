@@ -189,7 +189,7 @@ def reading(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def Param(schema: dict, parse: Callable[[Any], Any] = lambda v: v) -> Any:  # noqa: N802
     """Return the type of a query parameter read by `parse` (a gis.params reader that raises
     BadInput) and described by `schema`."""
-    return Annotated[Any, PlainValidator(reading(parse)), WithJsonSchema(schema)]
+    return Raw(schema, reading(parse))
 
 
 def Raw(schema: dict, parse: Callable[[Any], Any] = lambda v: v) -> Any:  # noqa: N802

@@ -7,7 +7,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic_core import PydanticCustomError
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
@@ -171,10 +170,6 @@ class TransitionInput(Contract):
     satisfaction: Choice(SATISFACTION, f"应为：{', '.join(SATISFACTION)}") = None
 
 
-def _checked_body(action: object, body: object) -> tuple[Rule, dict, str]:
-    checked = check(TransitionInput, {**body, "action": action} if isinstance(body, dict)
-                    else body)
-    return RULES[checked.action], body, checked.note
 
 
 def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
@@ -185,7 +180,9 @@ def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
     allowed actions; of two conflicting transitions exactly one wins), then the actor's
     relation to this demand (403).
     """
-    rule, body, note = _checked_body(action, body)
+    checked = check(TransitionInput, {**body, "action": action} if isinstance(body, dict)
+                    else body)
+    rule, note = RULES[checked.action], checked.note
     now = now or datetime.now(UTC)
     check_role(rule, actor)
     d = lock(session, code)
@@ -198,27 +195,20 @@ def apply(session: Session, code: str, action: str, actor: Actor, body: dict,
         raise Invalid({"note": "此操作需要填写说明（a note is required）"})
     if action == "reopen" and d["closed_at"] + timedelta(days=reopen_days) < now:
         raise Conflict(f"结案超过 {reopen_days:g} 天，不能重新打开", "reopen_window_passed")
-    return perform(session, d, action, actor, body, note, now)
+    return perform(session, d, action, actor, body, note, now, checked.location)
 
 
 def perform(session: Session, d: dict, action: str, actor: Actor, body: dict, note: str,
-            now: datetime) -> dict:
-    """Carry out a checked action on the locked demand row `d`; return the demand after it."""
+            now: datetime, lonlat: tuple[float, float] | None = None) -> dict:
+    """Carry out a checked action on the locked demand row `d` (the actor at WGS84 `lonlat`,
+    when known); return the demand after it."""
     rule = RULES[action]
     cal = workcal.day_rule(session, now.date())
     changes, payload = ACTION_HANDLERS[action](session, d, actor, body, note, now, cal)
     target = rule.target or d["state"]
     session.execute(update(DEMANDS).where(DEMANDS.c.id == d["id"])
                     .values(state=target, **changes))
-    lonlat = _actor_location(body)
     events.append(session, d["id"], action, d["state"], target, actor, note, payload,
                   at=now, lonlat=lonlat)
     return demands.summary(session, d["id"])
 
-
-def _actor_location(body: dict) -> tuple[float, float] | None:
-    """Return the actor's WGS84 (lon, lat) sent with the action, if any."""
-    try:
-        return _point(body.get("location"))
-    except PydanticCustomError as err:
-        raise Invalid({"location": err.context["message"]}) from None

@@ -115,13 +115,15 @@ def review(session: Session, request_id: int) -> dict:
     return dict(row)
 
 
-def decide_review(session: Session, request_id: int, actor: Actor, approve: bool,
-                  note: str = "", now: datetime | None = None) -> dict:
-    """Approve or decline a pending request as community staff, a supervisor or an admin whose
-    scope covers its community; Conflict when already decided. Return it after."""
+def decide_review(session: Session, request_id: int, actor: Actor, body: object,
+                  now: datetime | None = None) -> dict:
+    """Approve or decline a pending request ({"approve", "note"}, a ReviewDecision) as
+    community staff, a supervisor or an admin whose scope covers its community; Conflict when
+    already decided. Return it after."""
     if not policy.may(actor, "riders.decide"):
         raise Forbidden(policy.refusal(actor.role, "riders.decide"))
-    note = check(ReviewDecision, {"approve": approve, "note": note}).note
+    decision = check(ReviewDecision, body)
+    approve, note = decision.approve, decision.note
     row = session.execute(text("SELECT state, community_code FROM review_requests "
                                "WHERE id = :i FOR UPDATE"),
                           {"i": min(request_id, riders.MAX_ID)}).first()
@@ -141,10 +143,8 @@ def decide_review(session: Session, request_id: int, actor: Actor, approve: bool
 
 def list_reviews(session: Session, actor: Actor, state: str | None = None,
                  member_id: int | None = None) -> list[dict]:
-    """Return requests newest first: staff viewers see their scope's communities, any other
-    login only its own rider's requests."""
-    if state is not None and state not in STATES:
-        raise BadInput(f"参数 state 应为：{', '.join(STATES)}", "bad_state")
+    """Return requests newest first (`state` one of STATES, as ReviewListQuery checks): staff
+    viewers see their scope's communities, any other login only its own rider's requests."""
     stmt = (_REVIEW.add_columns(_M.c.name.label("rider_name"))
             .join(_M, _M.c.id == _R.c.member_id)
             .order_by(_R.c.created_at.desc(), _R.c.id.desc()).limit(500))

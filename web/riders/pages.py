@@ -116,7 +116,8 @@ def decide(request_id: int) -> Any:
         return error_page(400, "表单无效或已过期，请刷新页面后重试。")
     approve = form.decision.data == "approve"
     _carry_out(lambda: rider_reviews.decide_review(
-        get_session(), request_id, acting.current(), approve, form.note.data or ""),
+        get_session(), request_id, acting.current(),
+        {"approve": approve, "note": form.note.data or ""}),
         "审核失败：", "已同意该差评消消乐申请" if approve else "已拒绝该申请")
     return redirect(url_for("riders.ledger"))
 
