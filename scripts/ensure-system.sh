@@ -4,7 +4,7 @@
 # (scripts/tune-postgres.sh). Quick when all is there.
 set -euo pipefail
 
-want=(postgresql-15-postgis-3)
+want=(postgresql-15-postgis-3 fonts-wqy-microhei)  # the font: Chinese labels on the demo photos
 [ "${1:-}" = "--with-browser" ] && want+=(chromium chromium-driver)
 
 missing=()

@@ -4,25 +4,16 @@ times — a mix of states, events consistent with them, deadlines set, determini
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
 from layers.demo import backlog as demo_backlog
-from layers.demo import people as demo_people
+from tests.demo.conftest import NOW
 
-NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
-SMALL = {"part_time": 40, "volunteer": 20, "rider": 30, "professional_per_dept": 130}
 N = 40
-
-
-@pytest.fixture
-def city(session, staff):
-    """Demo members and an admin in the test transaction."""
-    staff("admin")
-    demo_people.load(session, seed=7, scale=SMALL, now=NOW)
-    session.commit()
 
 
 def _last_id(session) -> int:
@@ -53,8 +44,8 @@ def test_backlog_mixes_states_with_consistent_events_and_deadlines(session, city
     rows, events = _demands(session, since), _events(session, since)
     assert len(rows) == N and demo_backlog.has_demands(session)
     states = Counter(r["state"] for r in rows)
-    assert {"received", "dispatched", "signed", "closed"} <= set(states)
-    assert states["closed"] >= N * 0.3 and states["received"] >= 2
+    assert states["closed"] >= N * 0.6  # a city that mostly works: most old demands closed
+    assert set(states) & {"received", "dispatched", "signed", "resolved", "verified"}
     for d in rows:
         trail = events[d["id"]]
         assert trail[0]["action"] == "create" and trail[0]["from_state"] is None
@@ -71,10 +62,29 @@ def test_backlog_mixes_states_with_consistent_events_and_deadlines(session, city
         if d["overdue"]:
             assert d["state"] != "closed" and d["deadline"] < NOW
             assert trail[-1]["action"] == "escalate"
+    signed = [r for r in rows if r["signed_at"]]
+    assert sum(r["signed_at"] <= r["sign_deadline"] for r in signed) >= 0.8 * len(signed)
     rated = [r for r in rows if r["rating_satisfaction"]]
     assert 0 < len(rated) <= states["closed"]
     named = [r for r in rows if r["reporter_name"]]
     assert 0 < len(named) < N and all(r["reporter_phone"] for r in named)
+
+
+def test_planned_loops_meet_the_stated_rates(session):
+    # The distributions stated in layers/demo/backlog.py, over a full-size plan (no writes).
+    plans = demo_backlog.plan(session, np.random.default_rng(230900), 1500, NOW)
+    closed = [p for p in plans if p.final == "closed"]
+    on_time = sum(dict(p.steps)["close"] <= p.deadline for p in closed) / len(closed)
+    assert len(closed) > 0.7 * len(plans) and 0.85 <= on_time <= 0.95
+    overdue = [p for p in plans if p.final != "closed" and p.deadline < NOW]
+    assert len(overdue) < 0.05 * len(plans)  # stalled and late ones, escalated on load
+    rated = Counter(p.rating["satisfaction"] for p in plans if p.rating)
+    assert 0.7 * len(closed) < rated.total() < 0.9 * len(closed)
+    assert 0.75 <= rated["satisfied"] / rated.total() <= 0.85
+    assert rated["dissatisfied"] / rated.total() <= 0.12
+    for p in plans:
+        moments = [at for _, at in p.steps]
+        assert moments == sorted(moments) and all(p.created < at < NOW for at in moments)
 
 
 def test_dispatched_demands_go_to_responsible_members(session, city):

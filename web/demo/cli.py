@@ -1,5 +1,6 @@
 """`flask demo load`: the synthetic demo city, the standard taxonomy, one user per role, the
-demo members and their service days, a demo rider login, the backlog and the red stations;
+demo members and their service days, a demo rider login, the backlog with its before/after
+photos and the red stations;
 `flask demo refresh-positions`: keep the demo members' positions live."""
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from flask.cli import AppGroup
 
 from gis.db import analyze
 from grids import demo
-from layers.demands import taxonomy
+from layers.demands import photo_files, taxonomy
 from layers.demo import backlog as demo_backlog
 from layers.demo import people as demo_people
+from layers.demo import photos as demo_photos
 from layers.demo import positions as demo_positions
 from layers.demo import service_days as demo_service_days
 from layers.demo import stations as demo_stations
 from layers.demo import users as demo_users
 from layers.stations import store as stations
+from web.core.media import media_dir
 
 demo_cli = AppGroup("demo", help="演示数据 The synthetic demo city.")
 
@@ -40,6 +43,7 @@ def demo_load(if_empty: bool) -> None:
         accounts = demo_users.create_demo_users(session)
         session.commit()
         _people_and_backlog(session, seed)
+        _photos(session, seed)
         accounts += _demo_month(session, seed)
         _stations(session, seed)
         analyze(session)  # fresh statistics for the first requests (autovacuum may lag)
@@ -63,6 +67,21 @@ def _people_and_backlog(session, seed: int) -> None:
         n = demo_backlog.load(session, seed=seed)
         session.commit()
         click.echo(f"{n} demands added ({time.perf_counter() - started:.1f} s)")
+
+
+def _photos(session, seed: int) -> None:
+    """In the demo city only: give the backlog's demands their missing before/after photos
+    (a database loaded before they existed gets them now); commit and print the counts."""
+    if not demo.is_demo_city(session):
+        return
+    started = time.perf_counter()
+    admin = demo_backlog.admin_actor(session).user_id
+    with photo_files.staged(media_dir()) as store:  # files taken back unless committed
+        before, after = demo_photos.add_missing(session, store, admin, seed)
+        session.commit()
+    if before or after:
+        click.echo(f"{before} before and {after} after photos added "
+                   f"({time.perf_counter() - started:.1f} s)")
 
 
 def _demo_month(session, seed: int) -> list[tuple[str, str, str]]:
