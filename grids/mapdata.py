@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 
 import shapely
 from shapely.geometry import mapping
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gis.project import round_coords
 from grids.queries import GridFilter, grid_detail, grid_rows
 from grids.simplify import simplify_coverage
+from grids.tables import COMMUNITIES, DISTRICTS, GRIDS, RIVERS, STREETS
 
 GRID_SIMPLIFY_M = 5.0
 DISTRICT_SIMPLIFY_M = 20.0
@@ -100,3 +101,35 @@ def _grown(bounds: tuple[float, float, float, float]) -> tuple[float, float, flo
     x0, y0, x1, y1 = bounds
     pad = 1e-6
     return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def street_counts(session: Session) -> list[dict]:
+    """Return the streets that have current grids, by code: street_code, street_name,
+    district_name and grids (how many) — the map legend, without reading geometry."""
+    stmt = (select(STREETS.c.code.label("street_code"), STREETS.c.name.label("street_name"),
+                   DISTRICTS.c.name.label("district_name"), func.count().label("grids"))
+            .select_from(GRIDS.join(COMMUNITIES, COMMUNITIES.c.code == GRIDS.c.community_code)
+                         .join(STREETS, STREETS.c.code == COMMUNITIES.c.street_code)
+                         .join(DISTRICTS, DISTRICTS.c.code == STREETS.c.district_code))
+            .where(GRIDS.c.valid_to.is_(None))
+            .group_by(STREETS.c.code, STREETS.c.name, DISTRICTS.c.name)
+            .order_by(STREETS.c.code))
+    return [dict(r) for r in session.execute(stmt).mappings()]
+
+
+def river_names(session: Session) -> list[str]:
+    """Return the names of the stored rivers, each once, in river_lines' order."""
+    names = session.execute(select(RIVERS.c.name).order_by(RIVERS.c.name, RIVERS.c.id)).scalars()
+    return list(dict.fromkeys(names))
+
+
+def has_district_boundaries(session: Session) -> bool:
+    """Return True when any district has a stored boundary (district_outlines is not empty)."""
+    stmt = select(DISTRICTS.c.code).where(DISTRICTS.c.boundary.is_not(None)).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def grid_count(session: Session) -> int:
+    """Return how many grids are current."""
+    stmt = select(func.count()).select_from(GRIDS).where(GRIDS.c.valid_to.is_(None))
+    return session.execute(stmt).scalar_one()

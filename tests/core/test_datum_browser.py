@@ -37,11 +37,8 @@ POINTS = [(131.0031, 45.7711), (130.4, 45.5), (131.4, 46.1), (121.5272106, 31.17
           (113.912316, 22.543847), (116.377817, 39.911954), (2.35, 48.85)]
 _LOAD_DATUM_JS = """
 const done = arguments[arguments.length - 1];
-const s = document.createElement('script');
-s.src = '/static/js/lib/datum.js';
-s.onload = () => done(true);
-s.onerror = () => done(false);
-document.head.appendChild(s);
+import('/static/js/lib/datum.js').then((m) => { window.Datum = m; done(true); },
+                                        () => done(false));
 """
 
 
@@ -180,7 +177,8 @@ def waiting(engine):
 
 
 _DRAWN = """
-const s = Dispatch.state, out = {queue: [], dot: null, lines: [], icons: [], grid: null};
+const s = document.querySelector('.folium-map').gridgov.dispatch;
+const out = {queue: [], dot: null, lines: [], icons: [], grid: null};
 const ll = p => [p.lng, p.lat];
 s.queueLayer.eachLayer(l => out.queue.push(ll(l.getLatLng())));
 s.overlay.eachLayer(l => {
@@ -227,3 +225,63 @@ def test_dispatch_over_gcj02_tiles_draws_demand_grid_and_candidates_shifted(
     assert any("/tiles/" in r for r in resources)
     assert all(r.startswith(gcj_url + "/") for r in resources), resources
     assert _severe(browser) == []
+
+
+_DRAWN_LAYERS = """
+const done = arguments[arguments.length - 1];
+const wait = () => {
+  const ctx = document.querySelector('.folium-map').gridgov;
+  const keys = Object.keys(ctx.config.urls).filter((k) => k !== 'stations');
+  if (!ctx.layers || keys.some((k) => !ctx.layers[k])) { setTimeout(wait, 100); return; }
+  Promise.all(keys.map((k) => fetch(ctx.config.urls[k]).then((r) => r.json()))).then((api) =>
+    done(keys.map((k, i) => [k, ctx.layers[k].toGeoJSON(9), api[i]])));
+};
+wait();
+"""
+
+
+def test_maps_over_gcj02_tiles_draw_the_wgs84_layers_shifted(gcj_url, browser, engine):
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code "
+                                 "OFFSET 100 LIMIT 1")).scalar_one()
+    browser.set_script_timeout(60)
+    for path, layers in (("/map", {"grids", "districts", "rivers"}), (f"/grids/{code}",
+                                                                       {"grids"})):
+        browser.get(gcj_url + path)
+        drawn = browser.execute_async_script(_DRAWN_LAYERS)
+        assert {key for key, *_ in drawn} == layers
+        for _key, shown, api in drawn:  # every position moved as the server would move it
+            wgs = shapely.get_coordinates([shape(f["geometry"]) for f in api["features"]])
+            got = shapely.get_coordinates([shape(f["geometry"]) for f in shown["features"]])
+            x, y = coords.wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
+            np.testing.assert_allclose(got, np.column_stack([x, y]), rtol=0, atol=1e-8)
+            assert 300 < min(_metres(a, b) for a, b in zip(got[:50], wgs[:50], strict=True))
+    assert _severe(browser) == []
+
+
+_SHARED_EDGE = """
+const done = arguments[arguments.length - 1];
+import('/static/js/lib/datum.js').then((d) => done([d.create('gcj02').geojson(arguments[0]),
+                                                     arguments[0]]));
+"""
+
+
+def test_features_move_together_so_shared_vertices_stay_shared(gcj_url, browser):
+    left = {"type": "Polygon", "coordinates": [[[131.0, 45.7], [131.01, 45.7],
+                                                [131.01, 45.71], [131.0, 45.7]]]}
+    right = {"type": "Polygon", "coordinates": [[[131.01, 45.7], [131.02, 45.7],
+                                                 [131.01, 45.71], [131.01, 45.7]]]}
+    point = {"type": "Point", "coordinates": [131.0, 45.7, 250.0]}
+    features = [{"type": "Feature", "properties": {"n": i}, "geometry": g}
+                for i, g in enumerate((left, right, point, None))]
+    browser.get(gcj_url + "/login")
+    moved, given = browser.execute_async_script(
+        _SHARED_EDGE, {"type": "FeatureCollection", "features": features})
+    assert given["features"] == features  # the input is not changed
+    assert [f["properties"] for f in moved["features"]] == [{"n": i} for i in range(4)]
+    a, b = (shape(f["geometry"]) for f in moved["features"][:2])
+    edge = a.intersection(b)  # the shared edge is still shared: no gap, no overlap
+    assert edge.geom_type == "LineString" and edge.length > 0.0099
+    assert moved["features"][2]["geometry"]["coordinates"] == [
+        *coords.wgs84_to_gcj02(131.0, 45.7), 250.0]
+    assert moved["features"][3]["geometry"] is None

@@ -1,6 +1,7 @@
 """Map overlays follow the basemap's datum: over GCJ-02 tiles (GRIDGOV_TILE_CRS=gcj02 with a
-tile URL) every map page embeds its WGS84 data shifted into GCJ-02 (hundreds of metres at
-Qitaihe); over WGS84 tiles, or with no tiles at all, nothing moves."""
+tile URL) every map page hands its module the datum "gcj02" and the browser (datum.js) draws
+the API's WGS84 data shifted (hundreds of metres at Qitaihe; tests/core/test_datum_browser.py);
+over WGS84 tiles, or with no tiles at all, nothing moves. The data itself is always WGS84."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from gis.settings import SettingsError
 from layers.access import users
 from tests import factories
 from tests.conftest import TEST_URL
-from tests.grids.test_map_page import geojson_layers
+from tests.grids.test_map_page import geojson_layers, handoff
 from web import create_app
 from web.core import maps
 from web.members import maps as member_maps
@@ -82,90 +83,64 @@ def test_overlays_follow_gcj02_tiles_only_when_tiles_are_shown():
         datum.overlay_datum(TILES, "bd09")
 
 
-def test_features_move_together_so_shared_vertices_stay_shared():
-    left = {"type": "Polygon", "coordinates": [[[131.0, 45.7], [131.01, 45.7],
-                                                [131.01, 45.71], [131.0, 45.7]]]}
-    right = {"type": "Polygon", "coordinates": [[[131.01, 45.7], [131.02, 45.7],
-                                                 [131.01, 45.71], [131.01, 45.7]]]}
-    features = [{"type": "Feature", "properties": {"n": i}, "geometry": g}
-                for i, g in enumerate((left, right))]
-    moved = datum.features_in(features, "gcj02")
-    assert [f["properties"] for f in moved] == [{"n": 0}, {"n": 1}]
-    a, b = (shape(f["geometry"]) for f in moved)
-    edge = a.intersection(b)  # the shared edge is still shared: no gap, no overlap
-    assert edge.geom_type == "LineString" and edge.length > 0.0099
-    assert features[0]["geometry"] is left  # the input is not changed
-    assert datum.features_in(features, "wgs84") == features
-    point = {"type": "Feature", "properties": {}, "geometry": {
-        "type": "Point", "coordinates": [131.0, 45.7, 250.0]}}
-    empty = {"type": "Feature", "properties": {}, "geometry": None}
-    moved_point, moved_empty = datum.features_in([point, empty], "gcj02")
-    assert moved_point["geometry"]["coordinates"] == [*datum.point_in(131.0, 45.7, "gcj02"), 250.0]
-    assert moved_empty["geometry"] is None
-    assert datum.points_in([131.0], [45.7], "wgs84") == ([131.0], [45.7])
-
-
-def test_city_map_embeds_grids_outlines_and_river_shifted_over_gcj02_tiles(session_factory):
-    plain = geojson_layers(_client(session_factory).get("/map").get_data(as_text=True))
-    gcj = geojson_layers(_client(session_factory, **GCJ02_TILES)
-                         .get("/map").get_data(as_text=True))
-    assert len(plain[0]["features"]) == len(gcj[0]["features"]) == 824
-    assert [f["properties"] for f in gcj[0]["features"]] == [
-        f["properties"] for f in plain[0]["features"]]
-    for shown, wgs in zip(gcj, plain, strict=True):  # grids, districts, river
-        _assert_gcj02_of(_positions(shown), _positions(wgs))
+def test_city_map_hands_its_module_the_gcj02_datum_and_serves_wgs84_layers(session_factory):
+    plain_client, gcj_client = _client(session_factory), _client(session_factory, **GCJ02_TILES)
+    plain_html, gcj_html = (c.get("/map").get_data(as_text=True)
+                            for c in (plain_client, gcj_client))
+    assert handoff(plain_html)["datum"] == "wgs84" and handoff(gcj_html)["datum"] == "gcj02"
+    plain = geojson_layers(plain_client, plain_html)
+    gcj = geojson_layers(gcj_client, gcj_html)
+    assert len(plain[0]["features"]) == 824
+    assert gcj == plain  # the data stays WGS84; the browser shifts what it draws (datum.js)
 
 
 @pytest.mark.parametrize("extra", [{"TILE_URL": TILES, "TILE_CRS": "wgs84"},
                                    {"TILE_CRS": "gcj02"}])
 def test_city_map_is_unchanged_over_wgs84_tiles_or_without_tiles(session_factory, extra):
-    plain = geojson_layers(_client(session_factory).get("/map").get_data(as_text=True))
-    other = geojson_layers(_client(session_factory, **extra).get("/map").get_data(as_text=True))
-    assert other == plain
+    client = _client(session_factory, **extra)
+    html = client.get("/map").get_data(as_text=True)
+    assert handoff(html)["datum"] == "wgs84"
+    plain_client = _client(session_factory)
+    assert geojson_layers(client, html) == geojson_layers(
+        plain_client, plain_client.get("/map").get_data(as_text=True))
 
 
-def test_grid_page_map_is_shifted_over_gcj02_tiles(session_factory, session):
+def test_grid_page_hands_its_module_the_focus_and_datum(session_factory, session):
     code = session.execute(text("SELECT code FROM grids WHERE valid_to IS NULL ORDER BY code "
                                 "OFFSET 100 LIMIT 1")).scalar_one()
-    plain = geojson_layers(_client(session_factory).get(f"/grids/{code}").get_data(as_text=True))
-    html = _client(session_factory, **GCJ02_TILES).get(
-        f"/grids/{code}").get_data(as_text=True)
-    gcj = geojson_layers(html)
-    assert gcj[0]["features"][0]["properties"]["code"] == code and f'"focus": "{code}"' in html
-    _assert_gcj02_of(_positions(gcj[0]), _positions(plain[0]))
+    client = _client(session_factory, **GCJ02_TILES)
+    html = client.get(f"/grids/{code}").get_data(as_text=True)
+    config = handoff(html)
+    assert config["focus"] == code and config["datum"] == "gcj02"
+    assert geojson_layers(client, html)[0]["features"][0]["properties"]["code"] == code
 
 
-def test_member_map_embeds_grids_and_positions_shifted_over_gcj02_tiles(session_factory,
-                                                                         session):
+def test_member_map_data_is_wgs84_and_the_module_gets_the_datum(session_factory, session):
     grid = session.execute(text("SELECT min(code) FROM grids WHERE valid_to IS NULL")).scalar()
     mid = factories.member(session, "rider", "骑手", [grid], CITY_HALL, on_duty=True)
     pages = [_page(session_factory, session, "supervisor", "/members", **extra)
              for extra in ({}, GCJ02_TILES)]
-    (plain, gcj) = [geojson_layers(p)[0] for p in pages]
-    _assert_gcj02_of(_positions(gcj), _positions(plain))
-    points = [{p[4]: p[:2] for p in _setup_config(h, "MemberMap.setup(")["points"]}[mid]
-              for h in pages]
-    assert points[0] == list(CITY_HALL)
-    _assert_gcj02_of(np.array([points[1]]), np.array([points[0]]))
+    assert [handoff(h)["datum"] for h in pages] == ["wgs84", "gcj02"]
+    data = _page(session_factory, session, "supervisor", "/api/v1/members/map", **GCJ02_TILES)
+    points = {p[4]: p[:2] for p in json.loads(data)["members"]}
+    assert points[mid] == list(CITY_HALL)
 
 
-def test_member_points_are_moved_in_one_pass_and_kept_as_given_for_wgs84():
+def test_member_points_are_wgs84_rows():
     rows = [{"id": i, "kind": "rider", "lon": 131.0 + i / 100, "lat": 45.7, "age_min": 1,
              "stale": False} for i in range(3)]
     assert [p[:2] for p in member_maps.points(rows)] == [[r["lon"], r["lat"]] for r in rows]
-    moved = np.array([p[:2] for p in member_maps.points(rows, "gcj02")])
-    _assert_gcj02_of(moved, np.array([[r["lon"], r["lat"]] for r in rows]))
 
 
-def test_dispatch_page_hands_its_script_the_datum_and_draws_outlines_shifted(session_factory,
-                                                                             session):
+def test_dispatch_page_hands_its_module_the_datum_and_the_outline_urls(session_factory,
+                                                                       session):
     pages = [_page(session_factory, session, "dispatcher", "/dispatch", **extra)
              for extra in ({}, GCJ02_TILES)]
-    assert [_setup_config(h, "Dispatch.setup(")["datum"] for h in pages] == ["wgs84", "gcj02"]
+    assert [handoff(h)["datum"] for h in pages] == ["wgs84", "gcj02"]
     for h in pages:
-        assert h.index("/static/js/lib/datum.js") < h.index("/static/js/dispatch/dispatch.js")
-    (plain, gcj) = [geojson_layers(p)[0] for p in pages]  # the district outlines
-    _assert_gcj02_of(_positions(gcj), _positions(plain))
+        assert '<script type="module" src="/static/js/dispatch/main.js">' in h
+        assert handoff(h)["urls"] == {"districts": "/api/v1/map/districts",
+                                      "rivers": "/api/v1/map/rivers"}
 
 
 def test_report_page_tells_its_map_the_datum(session_factory):
@@ -176,7 +151,7 @@ def test_report_page_tells_its_map_the_datum(session_factory):
     assert attr(_client(session_factory), "datum") == "wgs84"
     assert attr(_client(session_factory, TILE_CRS="gcj02"), "datum") == "wgs84"
     assert attr(_client(session_factory, **GCJ02_TILES), "datum") == "gcj02"
-    assert attr(_client(session_factory), "datum-js") == "/static/js/lib/datum.js"
+    assert attr(_client(session_factory), "leaflet-js") == "/static/vendor/leaflet/leaflet.js"
 
 
 def test_a_tap_sent_in_gcj02_is_filed_in_the_grid_under_it(client, session):

@@ -149,10 +149,30 @@ def test_station_form_with_its_map_picker_loads_only_local_files(client, session
                                       "/stations/new")
     assert 'id="station-map"' in html
     assert {"/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-            "/static/js/lib/pickmap.js", "/static/js/stations/form.js"} <= assets
-    for url in assets:
+            "/static/js/stations/form.js"} <= assets
+    modules = module_graph(client, "/static/js/stations/form.js")
+    assert {"/static/js/lib/pickmap.js", "/static/js/lib/datum.js"} <= modules
+    for url in assets | modules:
         resp = client.get(url)
         assert resp.status_code == 200, url
         if url.startswith("/static/js/"):
             assert not _ABSOLUTE.search(resp.get_data(as_text=True)), url
         resp.close()
+
+
+_IMPORT = re.compile(r'^import [^;]*?from "([^"]+)";', re.M)
+
+
+def module_graph(client, url: str) -> set[str]:
+    """Return the ES modules `url` imports, directly or not (relative imports resolved)."""
+    from posixpath import dirname, normpath
+
+    seen, todo = set(), [url]
+    while todo:
+        here = todo.pop()
+        if here in seen:
+            continue
+        seen.add(here)
+        source = client.get(here).get_data(as_text=True)
+        todo += [normpath(dirname(here) + "/" + rel) for rel in _IMPORT.findall(source)]
+    return seen

@@ -153,9 +153,10 @@ def test_page_renders_for_a_logged_in_dispatcher(client, session):
     assert r.status_code == 200
     assert "<title>七台河市网格化治理 · 派单调度</title>" in html
     assert 'id="queue-list"' in html and 'id="candidate-list"' in html
-    assert "Dispatch.setup(" in html and "/static/js/dispatch/dispatch.js" in html
+    assert ".getContainer().gridgov = {" in html and "/static/js/dispatch/main.js" in html
     assert "/static/css/dispatch.css" in html and "/api/v1/dispatch/queue" in html
-    assert 'href="/dispatch">派单调度</a>' in html and "nav-link active" in html
+    assert '<a class="dropdown-item active" href="/dispatch">派单调度</a>' in html
+    assert "nav-link dropdown-toggle active" in html  # its menu (工单) is marked too
     assert "tile.openstreetmap" not in html and "https://" not in html
 
 

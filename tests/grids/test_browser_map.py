@@ -9,12 +9,15 @@ pytestmark = needs_browser
 
 EVIL = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 _RENDER_EVIL_POPUP = """
-const p = {code: "230903011999001", name: arguments[0], kind: arguments[0]};
-const box = document.createElement("div");
-box.innerHTML = GridMap.popupHtml(p) + GridMap.tooltipHtml(p);
-return [box.querySelector("img, script") === null,
+const [evil, done] = arguments;
+import('/static/js/lib/gridmap.js').then((GridMap) => {
+  const p = {code: "230903011999001", name: evil, kind: evil};
+  const box = document.createElement("div");
+  box.innerHTML = GridMap.popupHtml(p) + GridMap.tooltipHtml(p);
+  done([box.querySelector("img, script") === null,
         box.querySelector(".grid-popup-title").textContent,
-        box.querySelector("strong").textContent];
+        box.querySelector("strong").textContent]);
+});
 """
 
 
@@ -59,7 +62,7 @@ def test_map_draws_every_grid_and_finds_one_by_code(live_url, browser, engine):
     link = popup.find_element(By.TAG_NAME, "a").get_attribute("href")
     assert link == f"{live_url}/grids/{code}"
 
-    assert browser.execute_script(_RENDER_EVIL_POPUP, EVIL) == [True, EVIL, EVIL]
+    assert browser.execute_async_script(_RENDER_EVIL_POPUP, EVIL) == [True, EVIL, EVIL]
     resources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)")
     assert resources and all(r.startswith(live_url + "/") for r in resources), resources

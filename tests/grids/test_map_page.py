@@ -18,13 +18,27 @@ from web.grids import maps as city_maps
 
 EVIL = "<script>alert(1)</script>"
 EVIL_COMMUNITY = "<img src=x onerror=alert(2)>社区"
-_ADD_CALL = re.compile(r"geo_json_[0-9a-f]+_add\(")
+_HANDOFF = re.compile(r"\.getContainer\(\)\.gridgov = \{")
+_CONFIG = re.compile(r"\bconfig: ")
 
 
-def geojson_layers(html: str) -> list[dict]:
-    """Return the GeoJSON collections embedded in a folium page, in page order."""
-    decoder = json.JSONDecoder()
-    return [decoder.raw_decode(html, m.end())[0] for m in _ADD_CALL.finditer(html)]
+def handoff(html: str) -> dict:
+    """Return the config folium hands the page module (MapHandoff) in a map page."""
+    start = _CONFIG.search(html, _HANDOFF.search(html).end()).end()
+    return json.JSONDecoder().raw_decode(html, start)[0]
+
+
+def geojson_layers(client, html: str) -> list[dict]:
+    """Return the GeoJSON layers a map page's module loads (grids, districts, rivers, in that
+    order, those the page has), fetched from their URLs; each answer must be cacheable."""
+    urls = handoff(html)["urls"]
+    out = []
+    for key in ("grids", "districts", "rivers"):
+        if key in urls:
+            resp = client.get(urls[key])
+            assert resp.status_code == 200 and resp.headers["ETag"], urls[key]
+            out.append(resp.get_json())
+    return out
 
 
 def current_codes(session) -> list[str]:
@@ -46,31 +60,28 @@ def evil_grid(session) -> str:
     return code
 
 
-def test_root_redirects_to_the_map(client):
-    resp = client.get("/")
-    assert resp.status_code == 302
-    assert resp.headers["Location"].endswith("/map")
-
-
-def test_map_embeds_every_current_grid_under_one_megabyte(client, session):
+def test_map_loads_every_current_grid_by_url_and_inlines_none(client, session):
     resp = client.get("/map")
     assert resp.status_code == 200
-    assert len(resp.data) < 1_000_000, len(resp.data)
+    assert len(resp.data) < 100_000, len(resp.data)  # no layer data in the page
     html = resp.get_data(as_text=True)
     assert "<title>七台河市网格化治理 · 网格地图</title>" in html
-    grids = geojson_layers(html)[0]["features"]
+    layer = client.get("/api/v1/map/grids")
+    assert layer.mimetype == "application/geo+json" and len(layer.data) < 1_000_000
+    grids = layer.get_json()["features"]
     codes = current_codes(session)
     assert len(codes) == 824
     assert [f["properties"]["code"] for f in grids] == codes
     assert {f["properties"]["color"] for f in grids} >= {maps.street_colour("230903011")}
-    assert '"className": "grid-cell"' in html
-    assert '"style": GridMap.gridStyle' in html
+    assert handoff(html)["urls"]["grids"] == "/api/v1/map/grids"
+    assert "/static/js/grids/map.js" in html and 'type="module"' in html
     assert "preferCanvas\": false" in html
+    assert '"coordinates"' not in html
 
 
 def test_map_has_district_outlines_river_and_chinese_layer_control(client):
     html = client.get("/map").get_data(as_text=True)
-    grids, districts, rivers = geojson_layers(html)
+    grids, districts, rivers = geojson_layers(client, html)
     assert {f["properties"]["name"] for f in districts["features"]} == {
         "新兴区", "桃山区", "茄子河区", "勃利县"}
     assert [f["properties"]["name"] for f in rivers["features"]] == ["万宝河"]
@@ -119,7 +130,7 @@ def test_grid_page_shows_hierarchy_attributes_neighbours_and_a_map(client, sessi
     assert detail["neighbours"]
     for n in detail["neighbours"]:
         assert f'href="/grids/{n["code"]}"' in html
-    features = geojson_layers(html)[0]["features"]
+    features = geojson_layers(client, html)[0]["features"]
     assert [f["properties"]["code"] for f in features] == [
         code, *(n["code"] for n in detail["neighbours"])]
     assert f'"focus": "{code}"' in html
@@ -144,8 +155,14 @@ def test_404_page_escapes_the_code_it_echoes(client):
 def test_names_from_data_are_escaped_on_map_and_detail_page(client, evil_grid):
     html = client.get("/map").get_data(as_text=True)
     assert EVIL not in html and "<img src=x" not in html
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
-    assert evil_grid in [f["properties"]["code"] for f in geojson_layers(html)[0]["features"]]
+    resp = client.get("/api/v1/map/grids")  # data as JSON, escaped by the browser code
+    assert resp.mimetype == "application/geo+json"
+    layer = resp.get_json()
+    names = {f["properties"]["code"]: f["properties"]["name"] for f in layer["features"]}
+    assert names[evil_grid] == EVIL
+    assert layer["lookups"]["communities"][evil_grid[:12]] == EVIL_COMMUNITY
+    assert evil_grid in [f["properties"]["code"]
+                         for f in geojson_layers(client, html)[0]["features"]]
 
     page = client.get(f"/grids/{evil_grid}").get_data(as_text=True)
     assert EVIL not in page and "<img src=x" not in page
@@ -166,11 +183,36 @@ def test_map_builders_work_on_plain_data_without_a_database():
             "households": 1, "population": 2, "area_m2": 3.4,
         },
     }
-    parts = maps.render_parts(city_maps.city_map(city_maps.CityLayers(grids=[feature])))
+    parts = maps.render_parts(city_maps.city_map(city_maps.CityLayers(grids_url="/g")))
     assert "/static/vendor/leaflet/leaflet.js" in parts.header
-    assert "GridMap.setup(" in parts.script
-    assert city_maps.street_legend([feature]) == [{
+    assert ".getContainer().gridgov = {" in parts.script and '"grids": "/g"' in parts.script
+    layer = maps.grid_layer([feature])
+    assert layer["features"][0]["properties"] == {
+        "code": "230903011001001", "name": "第1网格", "kind": "基础网格", "households": 1,
+        "population": 2, "area_m2": 3, "color": maps.street_colour("230903011")}
+    assert layer["lookups"]["communities"] == {"230903011001": "一社区"}
+    street = {"street_code": "230903011", "street_name": "桃东街道", "district_name": "桃山区",
+              "grids": 1}
+    assert city_maps.street_legend([street]) == [{
         "code": "230903011", "name": "桃东街道", "district_name": "桃山区",
         "color": maps.street_colour("230903011"), "grids": 1}]
     assert maps.street_colour("230903011") != maps.street_colour("230903012")
     assert maps.street_colour("999999999") == maps.street_colour("999999999")
+
+
+def test_layer_data_is_cacheable_gzipped_and_revalidated_with_304(client):
+    for url, public in (("/api/v1/map/grids", True), ("/api/v1/map/districts", True),
+                        ("/api/v1/map/rivers", True), ("/report/outlines.json", True),
+                        ("/api/v1/stations?per_page=1000", True)):
+        first = client.get(url, headers={"Accept-Encoding": "gzip"})
+        size = len(client.get(url).data)
+        assert first.status_code == 200, url
+        assert first.headers.get("Content-Encoding") == ("gzip" if size >= 500 else None), url
+        etag = first.headers["ETag"]
+        assert etag.startswith('"') and ("public" in first.headers["Cache-Control"]) == public
+        again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+        plain = client.get(url)
+        assert plain.status_code == 200 and (plain.headers["ETag"] != etag) == (size >= 500)
+        assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code \
+            == 304

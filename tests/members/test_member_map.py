@@ -13,6 +13,7 @@ from layers.access import users
 from layers.demo import people as demo_people
 from layers.members import map_data as member_map
 from tests import factories
+from web.core import maps
 from web.members import maps as member_maps
 
 PASSWORD = "secret-pass-123"
@@ -116,9 +117,10 @@ def test_member_page_shows_names_escaped_and_never_phones(client, session):
     html = client.get("/members").get_data(as_text=True)
     assert PHONE not in html
     assert EVIL not in html and "<script>alert(" not in html
-    assert "\\u003cscript\\u003ealert" in html  # the name inside the map data, as JSON
+    data = client.get("/api/v1/members/map").get_data(as_text=True)
+    assert EVIL in data and PHONE not in data  # the name in the map data, as JSON
     assert "&lt;script&gt;alert" in html  # the name in the shortfall table
-    assert "MemberMap.setup(" in html and "/static/js/members/membermap.js" in html
+    assert ".getContainer().gridgov = {" in html and "/static/js/members/membermap.js" in html
     assert 'id="coverage-department"' in html and 'id="coverage-no-rider"' in html
     assert 'data-member-kind="rider"' in html and "专业网格员" in html
 
@@ -156,12 +158,13 @@ def test_builder_works_on_plain_data_without_a_database():
              "district_name": "桃山区", "households": 1, "population": 2, "area_m2": 3.0}
     members = [{"id": 7, "kind": "rider", "lon": 131.005, "lat": 45.705, "age_min": 40,
                 "stale": True, "name": "骑手"}]
-    layers = member_maps.MemberLayers(
-        grids=[{"type": "Feature", "properties": props, "geometry": square}], members=members,
-        coverage={"heating": ["230903011001001"]}, no_rider=["230903011001001"])
+    assert maps.grid_layer([{"type": "Feature", "properties": props, "geometry": square}])[
+        "features"][0]["geometry"] == square
+    layers = member_maps.MemberLayers(grids_url="/g", data_url="/d")
     m = member_maps.member_map(layers)
     html = m.get_root().render()
-    assert "MemberMap.setup(" in html and "preferCanvas" in html
+    assert ".getContainer().gridgov = {" in html and "preferCanvas" in html
+    assert '"data": "/d"' in html and '"grids": "/g"' in html
     assert member_maps.points(members) == [[131.005, 45.705, 3, 1, 7, 40, "骑手"]]
     assert [k["kind"] for k in member_maps.kind_legend()][:3] == [
         "grid_leader", "grid_worker", "professional"]

@@ -13,14 +13,14 @@ from sqlalchemy import text
 from layers.access import users
 from layers.members import map_data as member_map
 from tests.people import add_member, community_with
-from web.members import pages as member_pages
+from web.members import maps as member_maps
 
 URL = "/api/v1/members/on-duty"
 PHONE = "13812345678"  # tests.people.add_member's
 HERE, THERE = (131.0031, 45.7711), (130.9012, 45.8034)
 AROUND_HERE = "131.0021,45.7701,131.0041,45.7721"
 FRESH, STALE = "鲜活骑手", "过时骑手"
-EMBEDDED = json.dumps(FRESH)[1:-1]  # as the map's config has it (\uXXXX)
+EMBEDDED = json.dumps(FRESH, ensure_ascii=False)  # as the members' layer data has it
 
 
 def _on_duty(session, mid: int, at: tuple[float, float], minutes: float = 5) -> int:
@@ -164,15 +164,19 @@ def test_the_page_embeds_members_up_to_the_threshold_and_fetches_above(
     _placed(session, STALE, grids[:1], THERE, minutes=45)
     _log_in(client, session, "t_members_embed", "community_staff", community)
     html = client.get("/members").get_data(as_text=True)
-    assert EMBEDDED in html and '"fetchUrl": ""' in html
-    assert 'id="member-fetch-note"' not in html
+    data = client.get("/api/v1/members/map")
+    assert data.headers["Cache-Control"] == "private, no-cache" and data.headers["ETag"]
+    assert EMBEDDED in data.get_data(as_text=True) and '"fetchUrl": ""' in html
+    assert FRESH not in html and 'id="member-fetch-note"' not in html  # nothing inlined
     assert "2 人在岗，1 人位置过时" in _legend(html)
-    monkeypatch.setattr(member_pages, "EMBED_MAX", 1)
+    monkeypatch.setattr(member_maps, "EMBED_MAX", 1)
     html = client.get("/members").get_data(as_text=True)
-    assert EMBEDDED not in html and json.dumps(STALE)[1:-1] not in html and PHONE not in html
-    assert '"fetchUrl": "/api/v1/members/on-duty"' in html and '"points": []' in html
+    body = client.get("/api/v1/members/map").get_data(as_text=True)
+    assert EMBEDDED not in body and STALE not in body and PHONE not in body + html
+    assert json.loads(body)["members"] is None
+    assert '"fetchUrl": "/api/v1/members/on-duty"' in html
     assert '"fetchLimit": 5000' in html and '"datum": "wgs84"' in html
-    assert 'id="member-fetch-note"' in html and "/static/js/lib/datum.js" in html
+    assert 'id="member-fetch-note"' in html and "/static/js/members/membermap.js" in html
     assert "2 人在岗，1 人位置过时" in _legend(html)
     monkeypatch.setitem(client.application.config, "MEMBER_MAP_EMBED_MAX", 2)
-    assert EMBEDDED in client.get("/members").get_data(as_text=True)
+    assert EMBEDDED in client.get("/api/v1/members/map").get_data(as_text=True)

@@ -155,7 +155,9 @@ def test_many_members_are_fetched_for_the_viewport_after_a_pan(fetching_url, bro
     from selenium.webdriver.support.ui import WebDriverWait
 
     log_in(browser, fetching_url, FETCH_USER, PASSWORD, "/members")
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.MemberMap"))
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "const m = document.querySelector('.folium-map');"
+        "return !!(m && m.gridgov && m.gridgov.members)"))
     assert "远处骑手" not in browser.page_source  # nothing embedded
     wait = WebDriverWait(browser, 20)
     # the first fetch has answered: the map is set up and fitted, so a pan is the user's own

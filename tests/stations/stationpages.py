@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 
 from sqlalchemy import text
 
-from layers.access import users
+from tests import pages
 from tests.stations.test_stations import add_station
 
 EVIL = "<img src=x onerror=alert(1)>驿站"
 CITY_HALL = (131.0031, 45.7711)
-_SETUP = re.compile(r"StationMap\.setup\([^,]+,\s*(feature_group_[0-9a-f]+),\s*")
+_GROUP = re.compile(r'"stations": (feature_group_[0-9a-f]+),')
 
 
 def station_setup(html: str) -> tuple[str, dict]:
-    """Return the layer variable and the config handed to StationMap.setup."""
-    m = _SETUP.search(html)
-    assert m, "no StationMap.setup in the page"
-    return m.group(1), json.JSONDecoder().raw_decode(html, m.end())[0]
+    """Return the station group's variable and the config folium hands the map's module."""
+    from tests.grids.test_map_page import handoff
+
+    m = _GROUP.search(html)
+    assert m, "no station group handed to the map's module"
+    return m.group(1), handoff(html)
 
 
-PASSWORD = "secret-pass-123"
 SCRIPT = "<script>alert(1)</script>驿站"
 
 
@@ -56,20 +58,9 @@ def audit(session, user) -> list[tuple[str, str]]:
         {"u": user.id})]
 
 
-def csrf(client, path: str = "/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
 def log_in(client, session, role: str, scope: str | None = None, department=None):
     """Create a login with `role` and log the client in with it; return the user."""
-    user = users.create_user(session, f"t_st_{role}_{scope or 'city'}", role, PASSWORD,
-                             scope_code=scope, department_code=department)
-    session.commit()
-    r = client.post("/login", data={"name": user.name, "password": PASSWORD,
-                                    "csrf_token": csrf(client)})
-    assert r.status_code == 302
-    return user
+    return pages.log_in(client, session, role, scope, department, prefix="t_st")
 
 
 def form(point: tuple[float, float], **changes) -> dict:
@@ -86,16 +77,14 @@ def public_ids(client) -> set[int]:
     return {f["id"] for f in body["features"]}
 
 
-_PICKER_STATIONS = re.compile(
-    r'<script type="application/json" id="station-map-stations">(.*?)</script>', re.S)
-PICKER_JS = ["/static/vendor/leaflet/leaflet.js", "/static/js/lib/datum.js",
-             "/static/js/lib/gridmap.js", "/static/js/stations/stationmap.js",
-             "/static/js/lib/pickmap.js", "/static/js/stations/form.js"]
+PICKER_JS = ["/static/vendor/leaflet/leaflet.js", "/static/js/stations/form.js"]
 
 
 def picker(html: str) -> tuple[dict, dict]:
-    """Return the picker map's data attributes and the StationMap config of the other
-    stations embedded in a station form page."""
+    """Return the picker map's data attributes and what it draws the other stations with:
+    their kinds, the grid page URL and the stations' layer URL (the station edited left out)."""
     tag = re.search(r'<div id="station-map"[^>]*>', html).group(0)
-    attrs = {k: v for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', tag)}
-    return attrs, json.loads(_PICKER_STATIONS.search(html).group(1))
+    attrs = {k: html_unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', tag)}
+    config = {"kinds": json.loads(attrs.pop("kinds")), "gridUrl": attrs.pop("grid-url"),
+              "stations": attrs.pop("stations"), "exclude": attrs.pop("exclude")}
+    return attrs, config

@@ -37,7 +37,8 @@ SELECT code, name, community_code, ST_X(c), ST_Y(c) FROM (
  ORDER BY code LIMIT 1""")
 _MARKER = """
 let at = null;
-StationForm.picker.map.eachLayer(l => { if (l instanceof L.Marker) at = l.getLatLng(); });
+const picker = document.getElementById('station-map').picker;
+picker.map.eachLayer(l => { if (l instanceof L.Marker) at = l.getLatLng(); });
 return at && [at.lng, at.lat];
 """
 
@@ -106,7 +107,8 @@ def _centre_on(browser, lon: float, lat: float, zoom: int = 17):
     from selenium.webdriver.common.by import By
 
     browser.execute_script(
-        "const p = StationForm.picker; p.map.setView(p.shown.latLng(arguments[1], arguments[0]),"
+        "const p = document.getElementById('station-map').picker;"
+        "p.map.setView(p.shown.latLng(arguments[1], arguments[0]),"
         " arguments[2], {animate: false});", lon, lat, zoom)
     el = browser.find_element(By.ID, "station-map")
     _scroll_to(browser, el)

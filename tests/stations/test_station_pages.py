@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from gis.coords import wgs84_to_gcj02
+from tests.pages import csrf
 from tests.stations.stationpages import (
     SCRIPT,
     audit,
-    csrf,
     form,
     log_in,
     public_ids,

@@ -100,8 +100,7 @@ def _open_a_red_station(browser, wait) -> str:
 
     browser.execute_script(
         "const s = arguments[0];"
-        "window.__map = Object.values(window).find(v => v instanceof L.Map);"
-        "window.__map.setView([s[1], s[0]], 18);",
+        "document.querySelector('.folium-map').gridgov.map.setView([s[1], s[0]], 18);",
         [CITY_HALL["longitude"] + 60 * _EAST_DEG_PER_M, CITY_HALL["latitude"]])
     target = wait.until(lambda d: [p for p in d.find_elements(By.CSS_SELECTOR,
                                                               "path.station-red_station")
@@ -127,13 +126,15 @@ def test_city_map_toggles_the_station_layer_and_escapes_popups(live_url, browser
     _toggle_the_station_layer(browser, wait, total)
     assert _open_a_red_station(browser, wait) in {name for name, *_ in OURS}
     assert browser.execute_script("return document.querySelector('.station-popup img')") is None
-    evil_popup = browser.execute_script(
+    evil_popup = browser.execute_async_script(
+        "const [evil, done] = arguments;"
+        "import('/static/js/stations/stationlayer.js').then((S) => {"
         "const box = document.createElement('div');"
-        "box.innerHTML = StationMap.popupHtml(StationMap.station("
-        "[131, 45.77, 0, 1, arguments[0], arguments[0], [arguments[0]], arguments[0], "
-        "'230903016002006']));"
-        "return [box.querySelector('img, script') === null, "
-        "box.querySelector('.station-popup-title').textContent];", EVIL)
+        "box.innerHTML = S.popupHtml(S.station({id: 1, geometry: {coordinates: [131, 45.77]},"
+        " properties: {id: 1, kind: 'red_station', name: evil, address: evil,"
+        " service_labels: [evil], opening_hours: evil, grid_code: '230903016002006'}}, []));"
+        "done([box.querySelector('img, script') === null, "
+        "box.querySelector('.station-popup-title').textContent]); });", EVIL)
     assert evil_popup == [True, EVIL]
     resources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)")

@@ -1,31 +1,29 @@
-"""Map builders: plain features in, folium maps out. They never query.
+"""Map builders' shared pieces: folium sets a map up, our ES modules draw its layers.
 
-Every asset is local (Leaflet vendored under static/vendor, our JS in static/js); the only
-external URL a map may hold is the configured basemap tile URL. Text from data is escaped
-in the browser by static/js/lib/gridmap.js before it becomes HTML (tooltips, popups).
-Features come in WGS84; the builders draw them in the basemap's datum (`Basemap.datum`).
+A builder makes the base map (local Leaflet, the configured tiles, the view, a metric scale),
+adds EMPTY named layer groups (so the layer control lists them: 网格, 区县边界, 万宝河, 红色驿站…)
+and hands the page's ES module the map, its groups by key and a plain config (data URLs,
+lookups, the display datum) through `MapHandoff`: it sets `container.gridgov = {map, groups,
+config}`, which static/js/lib/foliummap.js returns. Nothing is inlined: the modules fetch the
+layers' GeoJSON (WGS84) from the API and draw them in the basemap's datum (datum.js); text
+from data is escaped in the browser (text.js esc) before it becomes HTML.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import folium
-import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from folium.utilities import JsCode
-from markupsafe import escape
-from shapely.geometry import shape
 
 from gis import datum as datums
 from grids.hierarchy import STREETS
-from web.core.map_setup import JsSetup
 
-CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order): the municipal government
-ASSETS_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("gridmap", "js/lib/gridmap.js"))
+CITY_CENTRE = (45.7711, 131.0031)  # lat, lon (Leaflet order, WGS84): the municipal government
+ASSETS_JS = (("leaflet", "vendor/leaflet/leaflet.js"),)
 ASSETS_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("gridmap_css", "css/map.css"))
 # 28 distinguishable colours; known streets take them in code order, so neighbours differ.
 PALETTE = (
@@ -65,11 +63,6 @@ class Basemap:
         return datums.overlay_datum(self.url, self.crs)
 
 
-def shown(features: Sequence[dict], basemap: Basemap) -> list[dict]:
-    """Return WGS84 features as drawn over the basemap (moved into its datum)."""
-    return datums.features_in(features, basemap.datum)
-
-
 @dataclass(frozen=True)
 class MapParts:
     """A rendered map in three pieces for a page: header HTML, body HTML, script (no tags)."""
@@ -98,6 +91,30 @@ class MetricScale(MacroElement):
     )
 
 
+class MapHandoff(MacroElement):
+    """Hands the page's ES module the map, its named layer groups (by key) and a plain-data
+    config: sets `<map container>.gridgov` (read by static/js/lib/foliummap.js)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.getContainer().gridgov = {
+            map: {{ this._parent.get_name() }},
+            groups: { {%- for key, group in this.groups.items() %}
+                {{ key|tojson }}: {{ group.get_name() }},{% endfor %}
+            },
+            config: {{ this.config|tojson }}
+        };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: Mapping[str, folium.FeatureGroup], config: dict) -> None:
+        super().__init__()
+        self._name = "MapHandoff"
+        self.groups, self.config = dict(groups), config
+
+
 def lookups(features: Sequence[dict]) -> dict:
     """Return the code → name tables of the features' communities, streets and districts."""
     out: dict[str, dict] = {"communities": {}, "streets": {}, "districts": {}}
@@ -112,7 +129,7 @@ def lookups(features: Sequence[dict]) -> dict:
 
 
 def _slim(feature: dict) -> dict:
-    """Return a grid feature with only what the page needs (names of parents are looked up)."""
+    """Return a grid feature with only what the map needs (names of parents are looked up)."""
     p = feature["properties"]
     props = {k: p[k] for k in SLIM_KEYS}
     props["area_m2"] = round(p["area_m2"])
@@ -120,20 +137,22 @@ def _slim(feature: dict) -> dict:
     return {"type": "Feature", "properties": props, "geometry": feature["geometry"]}
 
 
-def _collection(features: Sequence[dict]) -> dict:
+def collection(features: Sequence[dict]) -> dict:
+    """Return features as a GeoJSON FeatureCollection dict."""
     return {"type": "FeatureCollection", "features": list(features)}
 
 
-def bounds(features: Sequence[dict]) -> list[list[float]]:
-    """Return [[south, west], [north, east]] (lat, lon) around the features' geometries."""
-    x0, y0, x1, y1 = shapely.total_bounds([shape(f["geometry"]) for f in features])
-    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+def grid_layer(features: Sequence[dict]) -> dict:
+    """Return the grid layer's data: a FeatureCollection of slim grid features (code, name,
+    kind, households, population, area_m2, street colour; lon/lat WGS84) with `lookups` (the
+    code → name tables of their communities, streets and districts)."""
+    return {**collection([_slim(f) for f in features]), "lookups": lookups(features)}
 
 
 def base_map(links: MapLinks, basemap: Basemap, **kwargs) -> folium.Map:
-    """Return an empty SVG-rendered map that loads only local assets (+ basemap if set)."""
-    lon, lat = datums.point_in(CITY_CENTRE[1], CITY_CENTRE[0], basemap.datum)
-    m = folium.Map(location=(lat, lon), tiles=None, prefer_canvas=False, **kwargs)
+    """Return an empty SVG-rendered map at the city centre (WGS84; the page module recentres
+    it in the basemap's datum) that loads only local assets (+ basemap tiles if set)."""
+    m = folium.Map(location=CITY_CENTRE, tiles=None, prefer_canvas=False, **kwargs)
     m.add_child(MetricScale())
     m.default_js = [(name, links.static(path)) for name, path in ASSETS_JS]
     m.default_css = [(name, links.static(path)) for name, path in ASSETS_CSS]
@@ -144,37 +163,25 @@ def base_map(links: MapLinks, basemap: Basemap, **kwargs) -> folium.Map:
     return m
 
 
-def add_grids(m: folium.Map, features: Sequence[dict], links: MapLinks,
-              focus: str | None = None) -> folium.GeoJson:
-    """Add the grid layer (paths of class 'grid-cell', coloured by street) with its lookups."""
-    layer = folium.GeoJson(
-        _collection([_slim(f) for f in features]), name="网格",
-        style=JsCode("GridMap.gridStyle"), on_each_feature=JsCode("GridMap.bindGrid"),
-        class_name="grid-cell",
-    )
-    layer.add_to(m)
-    config = {**lookups(features), "gridUrl": links.grid_url, "focus": focus}
-    m.add_child(JsSetup("GridMap", layer, config))
-    return layer
+def layer_groups(m: folium.Map, names: Mapping[str, str],
+                 hidden: Collection[str] = ()) -> dict[str, folium.FeatureGroup]:
+    """Add one empty overlay per (key → layer control name), shown unless its key is in
+    `hidden` (then off until ticked in the layer control); return them by key."""
+    groups = {key: folium.FeatureGroup(name=name, show=key not in hidden)
+              for key, name in names.items()}
+    for group in groups.values():
+        group.add_to(m)
+    return groups
 
 
-def add_districts(m: folium.Map, features: Sequence[dict]) -> None:
-    """Add the district outlines as a non-interactive overlay named 区县边界."""
-    if features:
-        folium.GeoJson(
-            _collection(features), name="区县边界",
-            style=JsCode("GridMap.districtStyle"), interactive=False,
-        ).add_to(m)
-
-
-def add_rivers(m: folium.Map, features: Sequence[dict]) -> None:
-    """Add the river lines as one overlay named after them (e.g. 万宝河)."""
-    if features:
-        names = "、".join(dict.fromkeys(f["properties"]["name"] for f in features))
-        folium.GeoJson(
-            _collection(features), name=str(escape(names)),
-            style=JsCode("GridMap.riverStyle"), on_each_feature=JsCode("GridMap.bindRiver"),
-        ).add_to(m)
+def hand_off(m: folium.Map, groups: Mapping[str, folium.FeatureGroup], config: dict,
+             basemap: Basemap, control: bool = True) -> folium.Map:
+    """Finish a map: a layer control (collapsed on narrow screens by the page's CSS) listing
+    the groups, and the hand-off of map, groups and config (+ "datum") to the page module."""
+    if control and groups:
+        folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(MapHandoff(groups, {**config, "datum": basemap.datum}))
+    return m
 
 
 def render_parts(m: folium.Map) -> MapParts:

@@ -1,52 +1,25 @@
-"""The dispatcher's map builder: district outlines and rivers, handed to
-static/js/dispatch/dispatch.js.
+"""The dispatcher's map builder: folium sets the map up with empty district-outline and river
+groups and hands static/js/dispatch/main.js the page's URLs. It never queries.
 
-Plain features in, a folium map out; it never queries. Demands, grids and candidates are
-drawn by dispatch.js from the JSON API (WGS84), escaping every text from data, moved into the
-basemap's datum (config "datum") by static/js/lib/datum.js.
+The outlines and rivers come from the map layer API; demands, grids and candidates from the
+dispatch API (all WGS84), drawn in the basemap's datum (datum.js), every text escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import folium
-from branca.element import MacroElement
-from folium.template import Template
 
 from web.core import maps
 
-ASSETS_JS = (("datum", "js/lib/datum.js"), ("dispatch", "js/dispatch/dispatch.js"))
 ASSETS_CSS = (("dispatch_css", "css/dispatch.css"),)
 NO_LINKS, NO_BASEMAP = maps.MapLinks(), maps.Basemap()
 
 
-class DispatchSetup(MacroElement):
-    """Hands the map and the page's URLs to Dispatch.setup (static/js/dispatch/dispatch.js)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        Dispatch.setup({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict) -> None:
-        super().__init__()
-        self._name = "DispatchSetup"
-        self.config = config
-
-
-def dispatch_map(districts: Sequence[dict], rivers: Sequence[dict], config: dict,
-                 links: maps.MapLinks = NO_LINKS,
+def dispatch_map(config: dict, links: maps.MapLinks = NO_LINKS,
                  basemap: maps.Basemap = NO_BASEMAP) -> folium.Map:
-    """Return the dispatch map: district outlines, rivers, and the Dispatch setup call (its
-    config gains "datum", the basemap's)."""
+    """Return the dispatch map: groups for district outlines and rivers (filled from
+    config["urls"]), handed to the page module with `config` (+ "datum", the basemap's)."""
     m = maps.base_map(links, basemap, zoom_start=12)
-    m.default_js = [*m.default_js, *((n, links.static(p)) for n, p in ASSETS_JS)]
     m.default_css = [*m.default_css, *((n, links.static(p)) for n, p in ASSETS_CSS)]
-    maps.add_districts(m, maps.shown(districts, basemap))
-    maps.add_rivers(m, maps.shown(rivers, basemap))
-    m.add_child(DispatchSetup({**config, "datum": basemap.datum}))
-    return m
+    groups = maps.layer_groups(m, {"districts": "区县边界", "rivers": "河流"})
+    return maps.hand_off(m, groups, config, basemap, control=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 
-from grids import mapdata
 from layers.demands import taxonomy
 from web.access.guard import requires
 from web.core import maps
@@ -19,7 +18,7 @@ CANDIDATE_LIMIT = 9
 
 
 def _config(departments: list[dict]) -> dict:
-    """Return the URLs (with a '__code__' slot), department names and timings for dispatch.js."""
+    """Return the URLs ('__code__' slot), department names and timings for the page module."""
     return {
         "queueUrl": url_for("api.dispatch.dispatch_queue_view"),
         "candidatesUrl": url_for("api.dispatch.demand_candidates", code=CODE_SLOT),
@@ -30,6 +29,8 @@ def _config(departments: list[dict]) -> dict:
         "pollMs": POLL_MS,
         "candidateLimit": CANDIDATE_LIMIT,
         "departments": {d["code"]: d["short_name"] or d["name"] for d in departments},
+        "urls": {"districts": url_for("api.grids.map_districts"),
+                 "rivers": url_for("api.grids.map_rivers")},
     }
 
 
@@ -37,8 +38,6 @@ def _config(departments: list[dict]) -> dict:
 @requires("demands.dispatch")
 def dispatch_page():
     """The queue of demands waiting for dispatch beside a map (coordinator roles only)."""
-    session = get_session()
-    m = dispatch_map(mapdata.district_outlines(session), mapdata.river_lines(session),
-                     _config(taxonomy.list_departments(session)), map_links(), basemap())
+    m = dispatch_map(_config(taxonomy.list_departments(get_session())), map_links(), basemap())
     return render_template("dispatch/index.html", map=maps.render_parts(m),
                            candidate_limit=CANDIDATE_LIMIT, poll_s=POLL_MS // 1000)

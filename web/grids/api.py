@@ -1,4 +1,5 @@
-"""Grid routes under /api/v1: locate a point, the grids, one grid, outlines, the export."""
+"""Grid routes under /api/v1: locate a point, the grids, one grid, outlines, the export, and
+the map layers' data (grids for the map, district boundaries, rivers; cacheable, WGS84)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from gis.contracts import check_query
 from grids import locate as locating
-from grids import queries
+from grids import mapdata, queries
 from grids.exporter import ExportQuery, export_grids
 from web.access.guard import requires
+from web.core import maps
+from web.core.cached import public_geojson
 from web.core.db import get_session
 from web.openapi.spec import contract
 
@@ -71,3 +74,41 @@ def grids_export() -> Response:
         mimetype=result.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
     )
+
+
+@bp.get("/map/grids")
+@requires("public")
+@contract(TAG)
+def map_grids() -> Response:
+    """The city map's grid layer: every current grid (coverage-simplified ~5 m, 6 decimals,
+    lon/lat) with slim properties and its street's colour, plus `lookups` (code → name of
+    communities, streets, districts). Cacheable (ETag, 304)."""
+    layer = maps.grid_layer(mapdata.map_grids(get_session()))
+    return public_geojson(layer)
+
+
+@bp.get("/map/grids/<code>")
+@requires("public")
+@contract(TAG, errors=(404,))
+def map_grid_neighbourhood(code: str) -> Response:
+    """One grid's map layer: the grid first, then its neighbours, as in /map/grids."""
+    features = mapdata.grid_page(get_session(), code)["features"]
+    return public_geojson(maps.grid_layer(features))
+
+
+@bp.get("/map/districts")
+@requires("public")
+@contract(TAG)
+def map_districts() -> Response:
+    """The stored district boundaries (code, name; simplified ~20 m, lon/lat) as GeoJSON."""
+    features = mapdata.district_outlines(get_session())
+    return public_geojson(maps.collection(features))
+
+
+@bp.get("/map/rivers")
+@requires("public")
+@contract(TAG)
+def map_rivers() -> Response:
+    """The river lines (name, synthetic, note; lon/lat) as GeoJSON."""
+    features = mapdata.river_lines(get_session())
+    return public_geojson(maps.collection(features))

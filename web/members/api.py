@@ -4,19 +4,24 @@ position and duty; the rest is staff's."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, jsonify, request
 
 from gis.contracts import check, check_query
 from layers.access import policy
+from layers.demands import taxonomy
 from layers.members import logins as member_logins
-from layers.members import map_data as member_map
+from layers.members import map_data as member_map_data
 from layers.members import service_days
 from layers.members import store as members
 from layers.members.contracts import DutyInput, LoginLink, ServicePoint
 from layers.members.store import PositionInput
 from web.access import actor as acting
 from web.access.guard import requires
+from web.core.cached import cached_json
 from web.core.db import get_session
+from web.members import maps as member_maps
 from web.openapi.spec import contract
 
 bp = Blueprint("members", __name__)  # under /api/v1 (web.create_app)
@@ -68,7 +73,7 @@ def member_login(member_id: int) -> Response:
 
 @bp.get("/members/on-duty")
 @requires("members.view")
-@contract(TAG, query=member_map.OnDutyQuery, errors=(400,))
+@contract(TAG, query=member_map_data.OnDutyQuery, errors=(400,))
 def members_on_duty() -> Response:
     """On-duty members inside a bounding box (the member map's markers).
 
@@ -76,11 +81,30 @@ def members_on_duty() -> Response:
     total, truncated, members: [{id, kind, lon, lat, age_min, stale, name}]}` in kind, id
     order; `truncated` when `total` (inside the bbox) exceeds `limit`. Never phones. 400 with
     `fields` for a bad bbox or limit."""
-    q = check_query(member_map.OnDutyQuery, request.args)
-    rows, total = member_map.on_duty_in(get_session(), q.bbox, q.limit, with_names=True,
+    q = check_query(member_map_data.OnDutyQuery, request.args)
+    rows, total = member_map_data.on_duty_in(get_session(), q.bbox, q.limit, with_names=True,
                                         scope=acting.current().scope)
     return jsonify({"bbox": list(q.bbox), "limit": q.limit, "count": len(rows),
                     "total": total, "truncated": total > len(rows), "members": rows})
+
+
+@bp.get("/members/map")
+@requires("members.view")
+@contract(TAG)
+def member_map() -> Response:
+    """The member map's layer data in the actor's scope: `{coverage: {department: [grid
+    codes without its professional member]}, no_rider: [grid codes], members: [[lon, lat,
+    kind index, stale, id, age_min, name]] (WGS84, never phones), or null above the embed
+    threshold — then load them by viewport from /members/on-duty}`. Private, revalidated."""
+    session, scope = get_session(), acting.current().scope
+    now = datetime.now(UTC)
+    departments = [d["code"] for d in taxonomy.list_departments(session)]
+    embed = member_maps.embeds(member_map_data.on_duty_counts(session, now, scope))
+    rows = member_map_data.on_duty(session, now, with_names=True, scope=scope) if embed else None
+    return cached_json({
+        "coverage": member_map_data.coverage(session, departments, scope),
+        "no_rider": member_map_data.grids_without_rider(session, scope),
+        "members": None if rows is None else member_maps.points(rows)}, public=False)
 
 
 @bp.post("/members/<int:member_id>/check-in")

@@ -1,21 +1,19 @@
-"""Map builder for the staff member map (网格力量): plain data in, a folium map out; never
-queries. Reuses web.core.maps for the base map, local assets and the grid layer; members are
-drawn by static/js/members/membermap.js as circle markers on the map's one canvas renderer.
-Grids and member positions are embedded in the basemap's datum (moved here, vectorised);
-above the page's threshold no member is embedded and membermap.js fetches the viewport's from
-the API (WGS84), moving them into config "datum" with static/js/lib/datum.js."""
+"""Map builder for the staff member map (网格力量): folium sets the map up (one canvas for
+grids and members, an empty 网格 group) and hands static/js/members/membermap.js the URLs of
+the grid layer and of the members' layer data (GET /api/v1/members/map: coverage gaps and, up
+to the embed threshold, every on-duty member in scope; above it the module loads the
+viewport's members from /api/v1/members/on-duty). Never queries; all data WGS84."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import folium
+from flask import current_app
 
-from gis import datum as datums
 from layers.members.store import KINDS
 from web.core import maps
-from web.core.map_setup import JsSetup
 
 # Kind → (colour, radius px): leaders and workers warm, professionals blue, riders orange,
 # part-time green, volunteers pink; stale positions are greyed by membermap.js.
@@ -27,20 +25,20 @@ KIND_STYLE: dict[str, tuple[str, int]] = {
     "part_time": ("#1a9850", 4),
     "volunteer": ("#c51b7d", 4),
 }
-MEMBER_JS = (("datum", "js/lib/datum.js"), ("membermap", "js/members/membermap.js"))
+# Up to this many on-duty members in scope the members' layer data holds them all; above, the
+# page loads the viewport's (app config MEMBER_MAP_EMBED_MAX overrides; the page's limit per
+# fetch: MEMBER_MAP_FETCH_LIMIT).
+EMBED_MAX = 5000
 _LINKS, _BASEMAP = maps.MapLinks(), maps.Basemap()
 
 
 @dataclass(frozen=True)
 class MemberLayers:
-    """Plain data for the member map: grid features (lon/lat), on-duty member rows (as from
-    layers.member_map.on_duty), uncovered grid codes per department, grids without a rider;
-    `fetch_url` (with `fetch_limit`) instead of rows: the page loads them by viewport."""
+    """Where the member map's data comes from: the grid layer, the members' layer data and
+    (when members are fetched by viewport, `fetch_limit` at a time) the on-duty API."""
 
-    grids: Sequence[dict]
-    members: Sequence[dict] = ()
-    coverage: dict[str, list[str]] = field(default_factory=dict)
-    no_rider: Sequence[str] = ()
+    grids_url: str
+    data_url: str
     fetch_url: str = ""
     fetch_limit: int = 0
 
@@ -51,31 +49,30 @@ def kind_legend() -> list[dict]:
             for k, (c, r) in KIND_STYLE.items()]
 
 
-def points(members: Sequence[dict], datum: str = "wgs84") -> list[list]:
+def embeds(counts: Mapping[str, dict]) -> bool:
+    """Return True when the on-duty members of `counts` (per kind, as from
+    layers.members.map_data.on_duty_counts) are few enough to send all at once."""
+    limit = current_app.config.get("MEMBER_MAP_EMBED_MAX", EMBED_MAX)
+    return sum(c["on_duty"] for c in counts.values()) <= limit
+
+
+def points(members: Sequence[dict]) -> list[list]:
     """Return members as compact rows [lon, lat, kind index, stale 0/1, id, age_min, name],
-    lon/lat in `datum` (the basemap's)."""
+    lon/lat WGS84."""
     index = {k: i for i, k in enumerate(KIND_STYLE)}
-    lons, lats = datums.points_in([m["lon"] for m in members], [m["lat"] for m in members],
-                                  datum)
-    return [[x, y, index[m["kind"]], int(m["stale"]), m["id"], m["age_min"], m.get("name", "")]
-            for m, x, y in zip(members, lons, lats, strict=True)]
+    return [[m["lon"], m["lat"], index[m["kind"]], int(m["stale"]), m["id"], m["age_min"],
+             m.get("name", "")] for m in members]
 
 
 def member_map(layers: MemberLayers, links: maps.MapLinks = _LINKS,
                basemap: maps.Basemap = _BASEMAP) -> folium.Map:
-    """Return the member map: grids (canvas), members per kind (embedded, or fetched by
-    viewport when `layers.fetch_url`), coverage gaps for the department select and rider
-    toggle."""
+    """Return the member map: grids and members on one canvas, handed to membermap.js with
+    the kinds, the data URLs and whether members are fetched by viewport."""
     m = maps.base_map(links, basemap, zoom_start=12, height="70vh")
     m.options["prefer_canvas"] = True  # thousands of markers: one canvas, not SVG nodes
-    m.default_js = [*m.default_js, *((n, links.static(p)) for n, p in MEMBER_JS)]
-    grids = maps.shown(layers.grids, basemap)
-    grid_layer = maps.add_grids(m, grids, links)
-    config = {"kinds": kind_legend(), "points": points(layers.members, basemap.datum),
-              "coverage": dict(layers.coverage), "noRider": list(layers.no_rider),
-              "datum": basemap.datum, "fetchUrl": layers.fetch_url,
-              "fetchLimit": layers.fetch_limit}
-    m.add_child(JsSetup("MemberMap", grid_layer, config))
-    if grids:
-        m.fit_bounds(maps.bounds(grids))
-    return m
+    groups = maps.layer_groups(m, {"grids": "网格"})
+    config = {"kinds": kind_legend(), "gridUrl": links.grid_url, "focus": None,
+              "urls": {"grids": layers.grids_url, "data": layers.data_url,
+                       "onDuty": layers.fetch_url},
+              "fetchUrl": layers.fetch_url, "fetchLimit": layers.fetch_limit}
+    return maps.hand_off(m, groups, config, basemap, control=False)

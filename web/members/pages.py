@@ -30,10 +30,6 @@ from web.members import maps as member_maps
 
 bp = Blueprint("members", __name__)
 TABLE_ROWS = 200
-# Up to this many on-duty members in scope the map embeds them all; above, it fetches the
-# viewport's from /api/v1/members/on-duty (app config MEMBER_MAP_EMBED_MAX overrides; the
-# page's limit per fetch: MEMBER_MAP_FETCH_LIMIT).
-EMBED_MAX = 5000
 
 
 class LinkLoginForm(FlaskForm):
@@ -59,23 +55,15 @@ def _department(raw: str | None, departments: list[dict]) -> str | None:
     return raw
 
 
-def _layers(session, departments: list[dict],
-            scope: str | None) -> tuple[member_maps.MemberLayers, dict[str, dict]]:
-    """Return the map's plain data within the viewer's scope (every grid drawn for context;
-    the on-duty members embedded, names and never phones, unless there are more than the
-    embed threshold) and the per-kind counts of the whole scope."""
-    now = datetime.now(UTC)
-    counts = member_map.on_duty_counts(session, now, scope)
-    config = current_app.config
-    embed = sum(c["on_duty"] for c in counts.values()) <= config.get(
-        "MEMBER_MAP_EMBED_MAX", EMBED_MAX)
+def _layers(session, scope: str | None) -> tuple[member_maps.MemberLayers, dict[str, dict]]:
+    """Return where the map's data comes from (members fetched by viewport above the embed
+    threshold) and the per-kind counts of the viewer's scope."""
+    counts = member_map.on_duty_counts(session, datetime.now(UTC), scope)
+    embed = member_maps.embeds(counts)
     layers = member_maps.MemberLayers(
-        grids=mapdata.map_grids(session),
-        members=member_map.on_duty(session, now, with_names=True, scope=scope) if embed else (),
-        coverage=member_map.coverage(session, [d["code"] for d in departments], scope),
-        no_rider=member_map.grids_without_rider(session, scope),
+        grids_url=url_for("api.grids.map_grids"), data_url=url_for("api.members.member_map"),
         fetch_url="" if embed else url_for("api.members.members_on_duty"),
-        fetch_limit=config.get("MEMBER_MAP_FETCH_LIMIT", member_map.ON_DUTY_LIMIT),
+        fetch_limit=current_app.config.get("MEMBER_MAP_FETCH_LIMIT", member_map.ON_DUTY_LIMIT),
     )
     return layers, counts
 
@@ -91,7 +79,7 @@ def index() -> Any:
         department = _department(request.args.get("department"), departments)
     except BadInput as err:
         return error_page(400, str(err))
-    layers, counts = _layers(session, departments, actor.scope)
+    layers, counts = _layers(session, actor.scope)
     parts = maps.render_parts(member_maps.member_map(layers, map_links(), basemap()))
     everyone = service_days.shortfall(session, month, department, actor.scope, only_short=False)
     short = [r for r in everyone if r["shortfall"] > 0]
@@ -100,7 +88,8 @@ def index() -> Any:
         counts=counts, fetching=bool(layers.fetch_url), departments=departments, month=month,
         department=department, short=short[:TABLE_ROWS], short_total=len(short),
         professionals=len(everyone), minimum=service_days.MIN_DAYS, scope=actor.scope,
-        no_rider=len(layers.no_rider), grid_count=len(layers.grids),
+        no_rider=len(member_map.grids_without_rider(session, actor.scope)),
+        grid_count=mapdata.grid_count(session),
         can_manage_logins=policy.may(actor, "members.logins"))
 
 

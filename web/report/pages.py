@@ -4,7 +4,7 @@ data)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from gis.errors import Forbidden, NotFound
 from grids import mapdata
@@ -14,6 +14,7 @@ from layers.demands import labels, taxonomy
 from layers.riders import contributions as riders
 from web.access import actor as acting
 from web.access.guard import requires
+from web.core.cached import cached_json
 from web.core.db import get_session
 from web.core.errors import error_page
 from web.core.map_context import basemap
@@ -62,26 +63,28 @@ def outlines() -> Response:
     for f in grids:
         f["properties"] = {k: f["properties"][k] for k in ("code", "name", "community_name")}
     districts = mapdata.district_outlines(session)
-    resp = jsonify({"districts": {"type": "FeatureCollection", "features": districts},
-                    "grids": {"type": "FeatureCollection", "features": grids}})
-    resp.cache_control.public = True
-    resp.cache_control.max_age = OUTLINES_MAX_AGE
-    return resp
+    return cached_json({"districts": {"type": "FeatureCollection", "features": districts},
+                        "grids": {"type": "FeatureCollection", "features": grids}},
+                       public=True, max_age=OUTLINES_MAX_AGE)
 
 
 @bp.get("/report/follow/<code>")
 @requires("public")
 def follow(code: str):
-    """A report's state, grid and progress for whoever holds its follow token (?token=)."""
+    """A report's state, progress and photos for whoever holds its follow token (?token=),
+    with its rating (once, when closed) and reopening (within the window) forms."""
+    token = request.args.get("token")
+    reopen_days = current_app.config["RULES"].reopen_days
     try:
-        d = following.follow(get_session(), code[:30], request.args.get("token"))
+        d = following.follow(get_session(), code[:30], token, reopen_days)
     except NotFound:
-        return error_page(404, "没有这条上报记录。")
+        return error_page(404, "没有这条上报记录，请核对编号。")
     except Forbidden:
-        return error_page(403, "查询凭证不正确：请使用提交后得到的跟踪链接。")
+        return error_page(403, "查询凭证不正确或已失效：请使用提交上报后得到的跟踪链接。")
     resp = Response(render_template(
-        "report/follow.html", d=d, state_label=labels.state_label, actions=ACTION_LABELS,
-        local_time=local_time))
+        "report/follow.html", d=d, reopen_days=reopen_days,
+        state_label=labels.state_label, satisfaction_label=labels.satisfaction_label,
+        actions=ACTION_LABELS, local_time=local_time))
     resp.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
     resp.headers["Cache-Control"] = "no-store"
     return resp

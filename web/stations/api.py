@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from gis.coords import to_wgs84
 from layers.stations import store as stations
 from web.access.guard import requires
+from web.core.cached import public_geojson
 from web.core.db import get_session
 from web.openapi.spec import contract
 
@@ -29,10 +30,8 @@ def station_list() -> Response:
     page, per_page."""
     q = stations.parse_query(request.args)
     session = get_session()
-    if q.lon is None:
-        resp = jsonify(stations.feature_collection(session, q))
-        resp.mimetype = "application/geo+json"
-        return resp
+    if q.lon is None:  # the map layer: cacheable
+        return public_geojson(stations.feature_collection(session, q))
     found = stations.nearest(session, q.lon, q.lat, q.crs, q.limit, q.service)
     lon, lat = to_wgs84(q.lon, q.lat, q.crs)
     return jsonify({"point": {"lon": lon, "lat": lat, "crs": "wgs84"}, "distance": DISTANCE_NOTE,

@@ -70,20 +70,18 @@ def _save(form: StationForm, write: Callable[[Session, station_edits.StationInpu
     return result, 200
 
 
-def _picker(station: dict | None) -> dict:
+def _picker() -> dict:
     """Return what the form's location picker needs: the basemap (tiles, datum), the viewer's
-    scope (its grids stand out) and the other active stations as StationMap's config (lon/lat
-    in the basemap's datum)."""
-    base = basemap()
-    others = [s for s in stations.all_active(get_session())
-              if station is None or s["id"] != station["id"]]
-    return {"basemap": base, "scope": acting.current().scope,
-            "stations": station_maps.layer_config(others, base.datum, map_links().grid_url)}
+    scope (its grids stand out), the stations' layer URL and kinds (the other stations are
+    drawn) and the grid page URL ('__code__' slot)."""
+    return {"basemap": basemap(), "scope": acting.current().scope,
+            "stations_url": station_maps.layer_url(), "kinds": station_maps.kind_legend(),
+            "grid_url": map_links().grid_url}
 
 
 def _form_page(form: StationForm, station: dict | None, status: int) -> Any:
     return render_template("stations/form.html", form=form, station=station,
-                           deactivate_form=DeactivateForm(), picker=_picker(station)), status
+                           deactivate_form=DeactivateForm(), picker=_picker()), status
 
 
 @bp.route("/stations/new", methods=["GET", "POST"])

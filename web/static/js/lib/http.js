@@ -13,10 +13,11 @@ export function newKey() {
   return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
 }
 
-/** Send a request; `body` is JSON-encoded unless it is FormData. Resolves to
- * {ok, status, data} (data {} when the answer is not JSON); rejects only on a network error. */
-export async function api(method, href, body, headers) {
-  const opts = { method, credentials: "same-origin",
+/** Send a request; `body` is JSON-encoded unless it is FormData; `signal` (optional) an
+ * AbortController's, to drop a stale request. Resolves to {ok, status, data} (data {} when the
+ * answer is not JSON); rejects on a network error or an abort (AbortError). */
+export async function api(method, href, body, headers, signal) {
+  const opts = { method, credentials: "same-origin", signal,
                  headers: { Accept: "application/json", ...(headers || {}) } };
   if (method !== "GET" && method !== "HEAD") opts.headers["X-CSRFToken"] = csrfToken();
   if (body instanceof FormData) {

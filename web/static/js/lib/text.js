@@ -2,6 +2,9 @@
  * Every text that comes from data goes through esc() before it becomes HTML (tooltips,
  * popups); everything else is set with textContent. */
 
+/** The city's time zone: times are stored in UTC and shown in it. */
+export const TIME_ZONE = "Asia/Shanghai";
+
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Return `value` as HTML-safe text ('' for null/undefined). */
@@ -19,7 +22,7 @@ export function number(value) {
 export function localTime(iso) {
   if (!iso) return "—";
   return new Date(iso).toLocaleString("zh-CN", {
-    timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+    timeZone: TIME_ZONE, hour12: false, year: "numeric", month: "2-digit",
     day: "2-digit", hour: "2-digit", minute: "2-digit",
   });
 }

@@ -1,24 +1,24 @@
-/* 随手拍: location (GPS, or a tap on the map when refused) + photo + category → one POST.
- * Coordinates are WGS84 from navigator.geolocation; map taps are in the map's datum
- * (data-datum: gcj02 over GCJ-02 tiles, else wgs84) and sent with it as crs.
- * Text from data is set with textContent only. */
-(function () {
-  "use strict";
+/* 随手拍 (ES module): location (GPS, or a tap on the map when refused) + photo + category →
+ * one POST. Coordinates are WGS84 from navigator.geolocation; map taps are in the map's datum
+ * (data-datum: gcj02 over GCJ-02 tiles, else wgs84) and sent with it as crs. Leaflet and the
+ * pick map are loaded only when the map is needed. Text from data is set with textContent. */
 
-  var root = document.getElementById("report");
-  if (!root) return;
+import { $ } from "../lib/dom.js";
+import { api, csrfToken, newKey } from "../lib/http.js";
+import { loadLeaflet } from "../lib/leaflet.js";
+import { shrink } from "../lib/photos.js";
+import { create as myReports } from "./mine.js";
+import { create as nearStations } from "./stations.js";
+
+const root = $("report");
+if (root) {
   var cfg = root.dataset;
-  var mine = window.MyReports.create(cfg.follow, document.getElementById("my-reports"),
-                                     document.getElementById("my-empty"));
-  var near = window.NearStations.create(document.getElementById("stations"),
-                                        document.getElementById("station-list"),
-                                        document.getElementById("station-status"), cfg.stations);
-  var MAX_SIDE = 1600;
+  var mine = myReports(cfg.follow, $("my-reports"), $("my-empty"));
+  var near = nearStations($("stations"), $("station-list"), $("station-status"), cfg.stations);
   var t0 = window.performance ? performance.now() : Date.now();
   var state = { lon: null, lat: null, accuracy: null, via: null, inside: null,
                 busy: false, key: null, shrunk: null, map: null, mapLoading: false };
 
-  function $(id) { return document.getElementById(id); }
   function now() { return window.performance ? performance.now() : Date.now(); }
 
   function show(el, on) { el.hidden = !on; }
@@ -27,16 +27,6 @@
     var el = $("loc-status");
     el.textContent = text;
     el.className = "status" + (kind ? " " + kind : "");
-  }
-
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "r-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
   }
 
   /* ---- 1. location ---------------------------------------------------------------- */
@@ -48,9 +38,7 @@
   function locate(lon, lat, crs) {
     var url = cfg.locate + "?lon=" + encodeURIComponent(lon) + "&lat=" + encodeURIComponent(lat) +
       "&crs=" + encodeURIComponent(crs || "wgs84");
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
-    });
+    return api("GET", url).then(function (res) { return { ok: res.ok, body: res.data }; });
   }
 
   function setLocation(lon, lat, accuracy, via) {
@@ -93,24 +81,16 @@
 
   /* ---- the tap-on-the-map fallback (Leaflet + pickmap.js loaded only when needed) ---- */
 
-  function loadScript(src, done) {
-    var js = document.createElement("script");
-    js.src = src; js.onload = done;
-    js.onerror = function () { state.mapLoading = false; setStatus("地图加载失败，请重新定位", "warn"); };
-    document.head.appendChild(js);
-  }
-
   function loadMap(done) {
-    var css = document.createElement("link");
-    css.rel = "stylesheet"; css.href = cfg.leafletCss;
-    document.head.appendChild(css);
-    loadScript(cfg.leafletJs, function () {
-      loadScript(cfg.datumJs, function () { loadScript(cfg.mapJs, done); });
-    });
+    Promise.all([loadLeaflet(cfg.leafletJs, cfg.leafletCss), import("../lib/pickmap.js")])
+      .then(function (got) { done(got[1]); }, function () {
+        state.mapLoading = false;
+        setStatus("地图加载失败，请重新定位", "warn");
+      });
   }
 
-  function buildMap() {
-    state.map = window.PickMap.create($("tap-map"), {
+  function buildMap(pickmap) {
+    state.map = pickmap.create($("tap-map"), {
       outlines: cfg.outlines, tileUrl: cfg.tileUrl, tileAttribution: cfg.tileAttribution,
       datum: cfg.datum, centre: state.via === "gps" ? [state.lat, state.lon] : null,
       onPick: function (lat, lon) { setLocation(lon, lat, null, "map"); },
@@ -158,28 +138,12 @@
 
   /* ---- submit -------------------------------------------------------------------------- */
 
-  function shrink(file) {
-    /* Re-encode big photos to <= 1600 px JPEG (faster upload); keep the original when the
-     * location is unknown, so the server can read its EXIF GPS. */
-    return new Promise(function (resolve) {
-      if (state.lat === null || !window.createImageBitmap || file.size < 500 * 1024) {
-        resolve(file); return;
-      }
-      createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bmp) {
-        var scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(bmp.width * scale); canvas.height = Math.round(bmp.height * scale);
-        canvas.getContext("2d").drawImage(bmp, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); },
-                      "image/jpeg", 0.85);
-      }).catch(function () { resolve(file); });
-    });
-  }
-
   function photoFor(file) {
     /* The same bytes on a retry, so the Idempotency-Key matches the first attempt. */
     if (state.shrunk && state.shrunk.file === file) return Promise.resolve(state.shrunk.blob);
-    return shrink(file).then(function (blob) {
+    /* Re-encode big photos to <= 1600 px JPEG (faster upload); keep the original when the
+     * location is unknown, so the server can read its EXIF GPS. */
+    return shrink(file, state.lat === null).then(function (blob) {
       state.shrunk = { file: file, blob: blob };
       return blob;
     });
@@ -305,4 +269,4 @@
   });
   mine.render();
   requestLocation();
-})();
+}
