@@ -60,6 +60,20 @@ def parse_lonlat(lon_raw: object, lat_raw: object) -> tuple[float, float]:
     return lon, lat
 
 
+def coordinate_at_fault(lon_raw: object, lat_raw: object, crs_raw: object) -> str:
+    """Return which input of a refused point is wrong: 'lon', 'lat' or 'crs' (the first that
+    does not read; 'lon' when each reads alone, e.g. a point outside the city)."""
+    for name, read in (("lon", lambda: parse_number("lon", lon_raw)),
+                       ("lat", lambda: parse_number("lat", lat_raw)),
+                       ("crs", lambda: parse_crs(crs_raw))):
+        try:
+            read()
+        except BadInput:
+            return name
+    lat = parse_number("lat", lat_raw)
+    return "lat" if not LAT_RANGE[0] <= lat <= LAT_RANGE[1] else "lon"
+
+
 def in_range(lon: float, lat: float) -> bool:
     """Return True when lon is in [-180, 180] and lat in [-90, 90]."""
     return LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]

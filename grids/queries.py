@@ -134,3 +134,19 @@ def city_extent(session: Session) -> tuple[float, float, float, float] | None:
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
         "(SELECT ST_Extent(geom) AS e FROM grids WHERE valid_to IS NULL) AS x")).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+
+def unit_name(session: Session, code: str | None) -> str:
+    """Return the name of a district, street, community or grid code ('七台河市' for None;
+    the code itself when unknown)."""
+    if not code:
+        return "七台河市"
+    tables = {"district": DISTRICTS, "street": STREETS, "community": COMMUNITIES}
+    level = level_of(code)
+    if level == "grid":
+        query = select(GRIDS.c.name).where(GRIDS.c.code == code, GRIDS.c.valid_to.is_(None))
+    elif level in tables:
+        query = select(tables[level].c.name).where(tables[level].c.code == code)
+    else:
+        return code
+    return session.execute(query).scalar() or code

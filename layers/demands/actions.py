@@ -78,9 +78,10 @@ def rate(session, d, actor, body, note, now, cal) -> Result:
     solved, satisfaction = body.get("solved"), body.get("satisfaction")
     errors = {}
     if not isinstance(solved, bool):
-        errors["solved"] = "应为 true 或 false"
+        errors["solved"] = "请选择问题是否已解决（solved: true 或 false）"
     if satisfaction not in SATISFACTION:
-        errors["satisfaction"] = f"应为：{', '.join(SATISFACTION)}"
+        errors["satisfaction"] = ("请选择满意程度：满意、基本满意或不满意"
+                                  f"（{', '.join(SATISFACTION)}）")
     if errors:
         raise Invalid(errors)
     changes = {"rating_solved": solved, "rating_satisfaction": satisfaction, "rated_at": now}
@@ -103,8 +104,24 @@ def claim(session, d, actor, body, note, now, cal) -> Result:
     return {**assignee_columns(target), "dispatched_at": now, "signed_at": now}, {"to": target}
 
 
+def progress(session, d, actor, body, note, now, cal) -> Result:
+    """Record a progress note (进展) of the unit handling it; the state stays."""
+    return {}, {}
+
+
+def reassign(session, d, actor, body, note, now, cal) -> Result:
+    """Send a dispatched or signed demand to another unit (改派); the note is the reason."""
+    if not body.get("to"):
+        raise Invalid({"to": "请选择改派对象（a target is required）"})
+    target = check_target(session, body["to"])
+    was = {k: d[k] for k in NO_ASSIGNEE}
+    changes = {**assignee_columns(target), "dispatched_at": now, "signed_at": None,
+               "sign_deadline": workcal.add_working_hours(now, 1, cal)}
+    return changes, {"to": target, "was": was}
+
+
 ACTION_HANDLERS: dict[str, Callable[..., Result]] = {
     "dispatch": dispatch, "sign": sign, "return": return_, "resolve": resolve,
     "verify": verify, "rework": rework, "close": close, "rate": rate, "reopen": reopen,
-    "claim": claim,
+    "claim": claim, "progress": progress, "reassign": reassign,
 }

@@ -171,6 +171,14 @@ def photos_for(session: Session, demand_ids: list[int]) -> dict[int, list[dict]]
     return out
 
 
+def by_kind(photos: list[dict]) -> dict[str, list[dict]]:
+    """Return photos (as photos_for lists them) grouped by kind: before, after, progress."""
+    out: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    for p in photos:
+        out[p["kind"]].append(p)
+    return out
+
+
 def token_exists(session: Session, token: str) -> bool:
     """Return True when a stored photo has this token."""
     return session.execute(text("SELECT 1 FROM demand_photos WHERE token = :t"),

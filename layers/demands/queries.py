@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from gis import paging
@@ -24,6 +24,7 @@ from layers.demands.fields import SOURCES
 from layers.demands.labels import STATE_LABELS
 from layers.demands.photos import photos_for
 from layers.demands.store import SUMMARY, SUMMARY_TABLE, by_code
+from layers.demands.tables import CATEGORIES
 
 PERSONAL = ("reporter_name", "reporter_phone")
 
@@ -33,6 +34,7 @@ class DemandFilter:
     """Which demands to list."""
 
     state: str | None = None
+    states: tuple[str, ...] | None = None
     within: str | None = None
     category: str | None = None
     source: str | None = None
@@ -50,35 +52,51 @@ def _category(raw: str | None) -> str | None:
     return raw
 
 
-class DemandQuery(HierarchyQuery):
-    """The demand list's query parameters (dates read in Asia/Shanghai without an offset)."""
+class DemandFilterQuery(HierarchyQuery):
+    """Which demands: the query parameters every demand list and map shares (dates read in
+    Asia/Shanghai without an offset)."""
 
-    category: Param({"type": "string", "description": "小类代码 category code"},
-                    _category) = None
+    category: Param({"type": "string", "description": "大类或小类代码 category code (a 大类 "
+                     "takes its 小类)"}, _category) = None
     overdue: OneOf("overdue", ("true", "false"), "超期 overdue") = None
     state: OneOf("state", STATE_LABELS, "状态 state") = None
     source: OneOf("source", SOURCES, "来源 source") = None
     bbox: Bbox() = None
     since: Moment("from", "created at or after") = Field(None, alias="from")
     until: Moment("to", "created before") = Field(None, alias="to")
+
+    def filter(self, **more: object) -> DemandFilter:
+        """Return the filter these parameters ask for (`more`: other DemandFilter fields)."""
+        return DemandFilter(**{
+            "state": self.state, "within": self.within, "category": self.category,
+            "source": self.source, "bbox": self.bbox, "since": self.since,
+            "until": self.until,
+            "overdue": None if self.overdue is None else self.overdue == "true", **more})
+
+
+class DemandQuery(DemandFilterQuery):
+    """The demand list's query parameters: the filter and the page."""
+
     page: Limit("page", 1, 100_000, "page") = 1
     per_page: Limit("per_page", 100, 500, "page size") = 100
 
-    def filter(self) -> DemandFilter:
-        """Return the filter these parameters ask for."""
-        return DemandFilter(
-            state=self.state, within=self.within, category=self.category, source=self.source,
-            bbox=self.bbox, since=self.since, until=self.until,
-            overdue=None if self.overdue is None else self.overdue == "true",
-            page=self.page, per_page=self.per_page)
+    def filter(self, **more: object) -> DemandFilter:
+        """Return the filter and page these parameters ask for."""
+        return super().filter(page=self.page, per_page=self.per_page, **more)
 
 
-def _where(f: DemandFilter) -> list[ColumnElement[bool]]:
-    """Return the conditions of `f` on the summary's demand table."""
+def conditions(f: DemandFilter) -> list[ColumnElement[bool]]:
+    """Return the conditions of `f` on the summary's demand table (`SUMMARY_TABLE`, alias d);
+    a 大类 category takes its 小类."""
     d = SUMMARY_TABLE.c
-    equal = {"state": d.state, "category": d.category_code, "source": d.source,
-             "overdue": d.overdue}
+    equal = {"state": d.state, "source": d.source, "overdue": d.overdue}
     out = [col == getattr(f, name) for name, col in equal.items() if getattr(f, name) is not None]
+    if f.states is not None:
+        out.append(d.state.in_(f.states))
+    if f.category is not None:
+        c = CATEGORIES.c
+        out.append(d.category_code.in_(select(c.code).where(
+            or_(c.code == f.category, c.parent_code == f.category))))
     if f.within:
         out.append(d.grid_code.like(f.within + "%"))
     if f.bbox:
@@ -122,7 +140,7 @@ def detail(session: Session, code: str, actor: Actor) -> dict:
 def list_demands(session: Session, f: DemandFilter, actor: Actor) -> dict:
     """Return a page of demands as a GeoJSON FeatureCollection (newest first) with a total."""
     d = SUMMARY_TABLE.c
-    stmt = SUMMARY.where(*_where(f)).order_by(d.created_at.desc(), d.id.desc())
+    stmt = SUMMARY.where(*conditions(f)).order_by(d.created_at.desc(), d.id.desc())
     rows, total = paging.page(session, stmt, f.page, f.per_page)
     features = []
     audit_personal_reads(session, actor, rows)

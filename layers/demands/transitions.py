@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -59,6 +60,8 @@ RULES: dict[str, Rule] = {
     "rate": _r("closed", None, "resident"),
     "reopen": _r("closed", "received", "resident", note=True),
     "claim": _r("received dispatched", "signed", "claimer"),
+    "progress": _r("signed", None, "assignee", note=True),
+    "reassign": _r("dispatched signed", "dispatched", "coordinator", note=True),
 }
 
 
@@ -67,7 +70,7 @@ def allowed_actions(state: str) -> list[str]:
     return [a for a, r in RULES.items() if state in r.sources]
 
 
-def _is_assignee(actor: Actor, d: dict) -> bool:
+def is_assignee(actor: Actor, d: dict) -> bool:
     """Return True when the demand is the actor's to handle: theirs, their department's, or
     their community's (an admin handles any)."""
     if actor.role == roles.ADMIN:
@@ -120,7 +123,7 @@ def check_relation(rule: Rule, actor: Actor, d: dict, body: dict) -> None:
     if rule.who == "coordinator":
         ok = actor.covers(d["grid_code"])
     elif rule.who == "assignee":
-        ok = _is_assignee(actor, d)
+        ok = is_assignee(actor, d)
     else:  # claimer
         ok = actor.department_code is not None
     if not ok:
@@ -141,9 +144,15 @@ def lock(session: Session, code: str) -> dict:
 
 
 def _point(raw: object) -> tuple[float, float] | None:
-    """Return an actor's location {lon, lat, crs} as WGS84 (lon, lat); None when absent."""
-    if raw is None:
+    """Return an actor's location {lon, lat, crs} (in a multipart form: that object as JSON
+    text) as WGS84 (lon, lat); None when absent."""
+    if raw is None or raw == "":
         return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise fail("应为 {lon, lat, crs}") from None
     try:
         lon, lat = parse_lonlat(raw.get("lon"), raw.get("lat"))  # type: ignore[union-attr]
         return to_wgs84(lon, lat, parse_crs(raw.get("crs")))  # type: ignore[union-attr]

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from gis.checks import coordinate_at_fault
+
 CRS_LABELS = [
     SelectChoice("wgs84", "WGS84（GPS 原始坐标）"),
     SelectChoice("gcj02", "GCJ-02（高德、腾讯地图）"),
@@ -18,9 +20,12 @@ CRS_LABELS = [
 def show_errors(form: FlaskForm, fields: Mapping[str, str], inputs: Sequence[str],
                 error_at: Mapping[str, str]) -> None:
     """Add the domain's field errors to the form: at the input of that name (or the one
-    `error_at` names, e.g. location → lon; photos[i] → photos), the rest above the form."""
+    `error_at` names; photos[i] → photos; a refused point at the coordinate that is wrong,
+    lon, lat or crs), the rest above the form."""
     for name, message in fields.items():
         target = "photos" if name.startswith("photos") else error_at.get(name, name)
+        if name == "location" and {"lon", "lat", "crs"} <= set(inputs):
+            target = coordinate_at_fault(form.lon.data, form.lat.data, form.crs.data)
         field = getattr(form, target, None) if target in inputs else None
         if field is None:
             form.form_errors.append(message)

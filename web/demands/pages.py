@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import BadInput, Invalid, NotFound
 from gis.localtime import TZ
-from layers.demands import labels, photo_files, photos, taxonomy
-from layers.demands import queries as demand_queries
+from layers.demands import labels, photo_files, photos, taxonomy, worklist
 from layers.demands.fields import SOURCES
 from web.access import actor as acting
 from web.access.guard import requires
@@ -26,7 +25,8 @@ KIND_LABELS = {"before": "受理时", "after": "办结后", "progress": "办理�
 ACTION_LABELS = {
     "create": "登记", "merge": "合并到原诉求", "dispatch": "派遣", "sign": "签收", "return": "回退",
     "resolve": "办结", "verify": "核查", "rework": "返工", "close": "结案", "rate": "评价",
-    "reopen": "重新打开", "claim": "认领", "escalate": "升级督办",
+    "reopen": "重新打开", "claim": "认领", "escalate": "升级督办", "progress": "进展",
+    "reassign": "改派",
 }
 
 
@@ -68,16 +68,24 @@ def new_demand() -> Any:
 
 
 @bp.get("/demands/<code>")
-@requires("demands.register")
+@requires("demands.view")
 def demand_page(code: str) -> Any:
-    """One demand for staff: its fields, event history and photos (thumbnails → full size)."""
+    """One demand for staff: its fields, history, photos by kind (受理时/办结后) and the forms
+    of the actions the actor may take now; 403 outside their scope and orders."""
     session = get_session()
     try:
-        d = demand_queries.detail(session, code, acting.current())
+        d = worklist.staff_detail(session, code[:30], acting.current(),
+                                  current_app.config["RULES"].reopen_days)
     except NotFound:
         return error_page(404, "没有这个诉求。")
     session.commit()  # the audit of unmasked reads
     return render_template(
         "demands/demand.html", d=d, events=d["events"], photos=d["photos"],
-        local_time=local_time, state_label=labels.state_label,
-        sources=SOURCES, kinds=KIND_LABELS, actions=ACTION_LABELS)
+        departments=taxonomy.list_departments(session), **page_helpers())
+
+
+def page_helpers() -> dict:
+    """Return what the demand templates use: time and label helpers, the action names."""
+    return {"local_time": local_time, "state_label": labels.state_label, "sources": SOURCES,
+            "kinds": KIND_LABELS, "actions": ACTION_LABELS,
+            "satisfaction_label": labels.satisfaction_label}

@@ -1,0 +1,1 @@
+"""The start page: each role lands where its day's work begins."""
