@@ -37,6 +37,8 @@ bench: setup
 	$(PY) bench/locate.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/demands.py
+	$(PY) bench/maps.py
+	$(PY) bench/demand_map.py
 
 fuzz: setup
 	./scripts/fuzz-api.sh

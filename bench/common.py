@@ -128,3 +128,17 @@ def get_latencies(base: str, paths: list[str], headers: dict | None = None,
         assert resp.status == 200, (path, resp.status)
     conn.close()
     return out
+
+
+def add_logins(session, prefix: str, street: str) -> dict:
+    """Create a run's city-wide leader and a supervisor of `street` (names `<prefix>_lead`,
+    `<prefix>_sup`), commit; return {scope: (user, bearer token)} (None: the leader's)."""
+    from layers.access import tokens, users
+
+    logins = {}
+    for name, role, scope in ((f"{prefix}_lead", "leader", None),
+                              (f"{prefix}_sup", "supervisor", street)):
+        user = users.create_user(session, name, role, f"{prefix}-password-1", scope_code=scope)
+        logins[scope] = (user, tokens.issue_token(session, name))
+    session.commit()
+    return logins

@@ -9,6 +9,7 @@ here: each carries its check and the schema that describes it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
@@ -245,3 +246,21 @@ def required(*names: str) -> Callable[[dict], None]:
     def state(schema: dict) -> None:
         schema["required"] = sorted({*schema.get("required", ()), *names})
     return state
+
+
+def Day(what: str) -> Any:  # noqa: N802
+    """Return the type of a required calendar date field (YYYY-MM-DD, 2000–2100), refused
+    in Chinese naming `what` (e.g. 约谈日期)."""
+    def read(raw: object) -> date:
+        text = str(raw or "").strip()
+        if not text:
+            raise fail(f"请填写{what}")
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise fail("日期格式应为 YYYY-MM-DD") from None
+        if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+            raise fail("日期不在合理范围内")
+        return day
+    return Raw({"type": "string", "format": "date"}, read)
+

@@ -32,6 +32,19 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(PREFIX + name, default)
 
 
+def _weights(raw: str) -> tuple[float, float, float]:
+    """Return three non-negative weights from 'a,b,c' (not all 0); SettingsError naming
+    GRIDGOV_RATE_WEIGHTS otherwise."""
+    try:
+        values = tuple(float(x) for x in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 0 or not sum(values):
+        raise SettingsError(f"{PREFIX}RATE_WEIGHTS={raw[:30]!r} 无效：应为三个非负数，如 30,35,35"
+                            "（响应率、解决率、满意率的权重）")
+    return values  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; every field can be set as GRIDGOV_<FIELD NAME IN CAPITALS>."""
@@ -58,6 +71,12 @@ class Settings:
     )
     duplicate_hours: float = field(default_factory=lambda: float(_env("DUPLICATE_HOURS", "72")))
     reopen_days: float = field(default_factory=lambda: float(_env("REOPEN_DAYS", "7")))
+    rate_weights: tuple[float, float, float] = field(  # 响应率, 解决率, 满意率 in the score
+        default_factory=lambda: _weights(_env("RATE_WEIGHTS", "30,35,35")))
+    min_ratings: int = field(default_factory=lambda: int(_env("MIN_RATINGS", "5")))
+    basic_is_satisfied: bool = field(
+        default_factory=lambda: _env("BASIC_SATISFIED", "1").strip().lower() not in
+        ("0", "false", "no", "off"))
     media_dir: str = field(  # uploaded photos; outside the web root
         default_factory=lambda: _env("MEDIA_DIR", str(REPO_ROOT / "var" / "media"))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from importlib import import_module
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -11,6 +12,7 @@ from flask_compress import Compress
 from gis import settings
 from gis.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from layers.demands.rules import Rules
+from layers.reporting.rates import RateRules
 from web.core.jsonout import JSONProvider
 
 
@@ -35,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TILE_ATTRIBUTION=conf.tile_attribution,
         TILE_CRS=conf.tile_crs,
         RULES=Rules.from_settings(conf),
+        RATE_RULES=RateRules.from_settings(conf),
         MAX_CONTENT_LENGTH=95 * 1024 * 1024,  # 9 photos of at most 10 MB plus the form
         MEDIA_DIR=conf.media_dir,
     )
@@ -50,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.core import db, errors
 
     db.init_app(app)
-    Compress(app)
+    Compress(app).compress_mimetypes_set.add("application/geo+json")  # map layers
     errors.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)
@@ -58,34 +61,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    """Register every domain's blueprints; the API ones under one parent at /api/v1."""
-    from web.access.auth import bp as auth_bp
-    from web.core.media import bp as media_bp
-    from web.demands import api as demands_api
-    from web.demands.pages import bp as staff_bp
-    from web.dispatch import api as dispatch_api
-    from web.dispatch.pages import bp as dispatch_bp
-    from web.grids import api as grids_api
-    from web.grids.pages import bp as pages_bp
-    from web.members import api as members_api
-    from web.members.pages import bp as members_bp
-    from web.open311.views import bp as open311_bp
-    from web.openapi.document import bp as openapi_bp
-    from web.report.pages import bp as report_bp
-    from web.reporting.board import bp as board_bp
-    from web.reporting.ledgers import bp as ledgers_bp
-    from web.riders import api as riders_api
-    from web.riders.pages import bp as riders_bp
-    from web.stations import api as stations_api
-    from web.stations.pages import bp as stations_bp
+API_BLUEPRINTS = (
+    "web.grids.api", "web.demands.api", "web.demands.map_api", "web.dispatch.api",
+    "web.members.api", "web.riders.api", "web.stations.api", "web.reporting.rates",
+    "web.reporting.spatial_api", "web.evaluations.api",
+)
+"""The modules whose `bp` is nested under the one `api` parent at /api/v1."""
+BLUEPRINTS = (
+    "web.access.auth", "web.home.pages", "web.grids.pages", "web.reporting.board",
+    "web.reporting.ledgers", "web.open311.views", "web.core.media", "web.demands.pages",
+    "web.demands.work", "web.members.pages", "web.dispatch.pages", "web.report.pages",
+    "web.riders.pages", "web.stations.pages", "web.openapi.document", "web.reporting.leaders",
+    "web.evaluations.pages", "web.evaluations.records", "web.evaluations.public",
+)
+"""The modules whose `bp` is registered on the app itself (pages, Open311, the document)."""
 
+
+def _register_blueprints(app: Flask) -> None:
+    """Register every domain's blueprint, by module name: the API ones under one parent at
+    /api/v1 (registered first), then the others."""
     api = Blueprint("api", __name__, url_prefix="/api/v1")
-    for domain in (grids_api, demands_api, dispatch_api, members_api, riders_api, stations_api):
-        api.register_blueprint(domain.bp)
-    for bp in (auth_bp, api, pages_bp, board_bp, ledgers_bp, open311_bp, media_bp, staff_bp,
-               members_bp, dispatch_bp, report_bp, riders_bp, stations_bp, openapi_bp):
-        app.register_blueprint(bp)
+    for name in API_BLUEPRINTS:
+        api.register_blueprint(import_module(name).bp)
+    app.register_blueprint(api)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
 
 
 def _register_commands(app: Flask) -> None:

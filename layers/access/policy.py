@@ -45,11 +45,14 @@ def _p(name: str, holders: frozenset[str], scope: str, summary: str) -> Permissi
 PERMISSIONS: dict[str, Permission] = {p.name: p for p in (
     _p("public", EVERYONE, NONE, "公开页面与接口（不含个人信息）"),
     _p("account.own", LOGINS, OWN, "本人账号（工作人员或骑手本人的数据）"),
-    _p("demands.register", STAFF, NONE, "登记诉求、查看诉求详情"),
+    _p("demands.register", STAFF, NONE, "登记诉求"),
+    _p("demands.view", STAFF, HIERARCHY,
+       "查看诉求详情（管辖范围内，或本人、本单位、本社区承办的）"),
     _p("demands.dispatch", COORDINATORS, HIERARCHY, "派单、核查、返工、结案"),
     _p("demands.handle", frozenset({roles.ADMIN, roles.DEPARTMENT_STAFF, roles.GRID_WORKER,
                                     roles.COMMUNITY_STAFF}), OWN,
        "签收、回退、办结本人或本单位的诉求"),
+    _p("demands.map", STAFF, HIERARCHY, "查看辖区诉求地图与统计（不含个人信息）"),
     _p("demands.claim", frozenset({roles.DEPARTMENT_STAFF}), NONE, "部门认领逾期诉求"),
     _p("demands.rate_for_resident", frozenset({roles.DISPATCHER, roles.ADMIN}), HIERARCHY,
        "代居民评价或重新打开（回访）"),
@@ -67,6 +70,12 @@ PERMISSIONS: dict[str, Permission] = {p.name: p for p in (
     _p("stations.view", STAFF, HIERARCHY, "查看驿站管理"),
     _p("stations.edit", LOCAL_UPKEEP, HIERARCHY, "新增、编辑、停用驿站"),
     _p("ledgers.download", STAFF, HIERARCHY, "下载民意问题反馈台账"),
+    _p("reporting.rates", frozenset({roles.LEADER, roles.SUPERVISOR, roles.ADMIN}), HIERARCHY,
+       "查看三率与按期结案率（管辖范围内）"),
+    _p("evaluations.manage", LOCAL_UPKEEP, HIERARCHY,
+       "组织群众评议（建轮次、发评议码、录入评议大会结果）、录入述职评议与约谈"),
+    _p("evaluations.view", LOCAL_UPKEEP | {roles.LEADER}, HIERARCHY,
+       "查看群众评议结果、述职评议与约谈记录（管辖范围内）"),
 )}
 
 

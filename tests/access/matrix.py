@@ -12,6 +12,7 @@ from layers.access import roles
 from layers.access.actors import RESIDENT_ROLE
 from layers.open311 import post as open311_post
 from tests import factories
+from tests.evaluations import rows as evaluation_rows
 from tests.people import add_member
 
 STREET_IN, STREET_OUT = "230903011", "230902031"  # 桃东街道 (the logins' scope), 兴安街道
@@ -31,6 +32,7 @@ class World:
     rider: dict[str, int] = field(default_factory=dict)
     station: dict[str, int] = field(default_factory=dict)
     review: dict[str, int] = field(default_factory=dict)
+    evaluation_round: dict[str, int] = field(default_factory=dict)  # a street's draft round
     department: str = ""
     api_key: str = ""
 
@@ -58,6 +60,8 @@ def build(session) -> World:
         w.rider[where] = add_member(session, f"骑手{where}", [grid])
         w.station[where] = factories.station(session, grid)
         w.review[where] = factories.review_request(session, w.rider[where], grid[:12])
+        w.evaluation_round[where] = evaluation_rows.community_round(session, street,
+                                                                    state="draft")
     w.api_key = open311_post.issue_key(session, "matrix")
     session.commit()
     return w
@@ -115,12 +119,25 @@ def _decided(session, w: World, where: str, role: str) -> bool:
 MEMBER = dict(values=_id("member", "member_id"), code=_grid_of)
 RIDER = dict(values=_id("rider", "member_id"), code=_grid_of)
 DEMAND = dict(values=_demand(), code=_grid_of)
+WITHIN = dict(code=lambda w, where: w.community[where],
+              query=lambda w, where: {"within": w.community[where]})  # ?within= a community
+ROUND = dict(values=_id("evaluation_round", "round_id"), code=lambda w, where: w.grid[where][:9])
 SPECS: dict[str, Spec] = {
+    **{f"evaluations.{name}": Spec(**ROUND) for name in (
+        "detail", "move", "issue_ballots", "entry", "report", "report_xlsx")},
+    "api.evaluations.round_results": Spec(**ROUND),
+    "evaluation_records.interview_follow_up": Spec(values=lambda w, _: {"interview_id": 2**31 - 2}),
     "api.demands.demand": Spec(**DEMAND),
     "api.demands.transition": Spec(**DEMAND, body=lambda w, _: {}),
     "api.demands.create_demand": Spec(body=lambda w, _: {}),
     "api.dispatch.demand_candidates": Spec(**DEMAND),
+    "api.demand_map.demand_map": Spec(
+        code=lambda w, where: w.community[where], query=lambda w, where: {
+            "zoom": "12", "bbox": "130.5,45.5,131.5,46", "within": w.community[where]}),
+    "api.spatial.hotspot_grids": Spec(**WITHIN),
+    "api.spatial.emerging_hotspots": Spec(**WITHIN),
     "api.grids.grid": Spec(values=lambda w, where: {"code": w.grid[where]}),
+    "api.grids.map_grid_neighbourhood": Spec(values=lambda w, where: {"code": w.grid[where]}),
     "api.grids.locate": Spec(query=lambda w, _: {"lon": "131.0031", "lat": "45.7711"}),
     "api.members.members_on_duty": Spec(query=lambda w, _: {"bbox": "130.8,45.7,131.1,45.85"}),
     "api.members.member_position": Spec(**MEMBER, body=lambda w, _: {}, also="members.act_for"),

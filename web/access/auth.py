@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length
 from gis.checks import is_whole
 from layers.access import policy, roles, users
 from layers.access.actors import for_user
+from web.access import nav
 from web.access.guard import bearer_token, current_actor, requires, unauthorized
 from web.core.db import get_session
 from web.core.errors import is_api, json_error
@@ -64,7 +65,7 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not parts.netloc:
         if "\\" not in target and target.isprintable():
             return target
-    return url_for("pages.index")
+    return url_for("home.index")
 
 
 def _landing(user: users.User, target: str | None) -> str:
@@ -177,4 +178,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_csrf_guard)
     app.register_error_handler(CSRFError, _csrf_error)
     app.context_processor(lambda: {"current_actor": current_actor, "role_label": roles.label,
-                                   "may": _may})
+                                   "may": _may, "nav_menus": lambda: nav.menus(_may)})
