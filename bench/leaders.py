@@ -1,5 +1,6 @@
 """Benchmark: the leaders' analyses at city scale — hot spots (GET /api/v1/hotspots), emerging
-hot spots (GET /api/v1/hotspots/emerging) and the rates of all communities for a year
+hot spots (GET /api/v1/hotspots/emerging), the heatmap (GET /api/v1/heat, five filters and
+weekly), the choropleth (GET /api/v1/choropleth) and the rates of all communities for a year
 (layers.reporting.rates) — each beside the bare PostGIS aggregate over the same rows
 (`GROUP BY grid_id`, by week and grid, by community) timed in the same run.
 
@@ -14,14 +15,17 @@ street supervisor login live for the run only.
 from __future__ import annotations
 
 import argparse
+import gzip
+import http.client
 import json
 import os
+import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -42,6 +46,17 @@ from layers.reporting import emerging, hotspots, rates  # noqa: E402
 STREET = "230903016"  # 桃山街道, central Taoshan
 PREFIX = "BL-"
 TARGET_MS = 300
+HEAT_TARGET_MS, HTTP_RUNS = 100, 20
+_CAT = ("AND category_code IN (SELECT code FROM categories WHERE code = %(cat)s "
+        "OR parent_code = %(cat)s) ")
+HEAT = (  # (label, scope, query, extra SQL of the same rows)
+    ("city", None, {}, ""), ("city, 大类 01", None, {"category": "01"}, _CAT),
+    ("city, open", None, {"state": "open"},
+     "AND state IN ('received', 'dispatched', 'signed', 'resolved', 'verified') "),
+    ("city, source hotline", None, {"source": "hotline"}, "AND source = 'hotline' "),
+    ("street 桃山", STREET, {}, "AND grid_code LIKE %(scope)s "))
+CHOROPLETH = (("grid", "demands", "fisher_jenks"), ("community", "on_time_rate", "quantiles"),
+              ("street", "per_1000", "fisher_jenks"))
 _FILL = text("""
 WITH g AS (SELECT id, code, geom, greatest(coalesce(population, 0), 1) AS w FROM grids
            WHERE valid_to IS NULL),
@@ -164,6 +179,69 @@ def rate_rows(session: Session, dsn: str, logins: dict, now: datetime) -> list:
              f"≤ {TARGET_MS} ms", fn <= TARGET_MS)]
 
 
+def percentiles(base: str, path: str, token: str) -> tuple[float, float, bytes]:
+    """Return (p50 ms, p95 ms, body) of HTTP_RUNS gzip GETs (a new connection each, as
+    fetch(), after one warm-up)."""
+    host, times, body = urlsplit(base), [], b""
+    for i in range(HTTP_RUNS + 1):
+        t = time.perf_counter()
+        conn = http.client.HTTPConnection(host.hostname, host.port)
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}",
+                                           "Accept-Encoding": "gzip"})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        assert resp.status == 200, (path, resp.status, body[:200])
+        if resp.getheader("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        if i:  # the first one warms the connection pool and caches
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), statistics.quantiles(times, n=20)[-1], body
+
+
+def heat_rows(dsn: str, base: str, logins: dict, now: datetime) -> list:
+    """Return the table rows of the heatmap: five filters over 90 days, and weekly 12 weeks."""
+    rows = []
+    since, until = spans(now)["90 days"]
+    for label, scope, more, extra in HEAT:
+        query = urlencode({"from": since.isoformat(), "to": until.isoformat(), **more})
+        p50, p95, body = percentiles(base, f"/api/v1/heat?{query}", logins[scope][1])
+        sql = RAW["grid"].replace("GROUP BY", extra + "GROUP BY")
+        raw = raw_ms(dsn, sql, {"since": since, "until": until, "scope": f"{scope}%",
+                                "cat": "01"})
+        out = json.loads(body)
+        rows.append((f"heat, {label}, 90 days: {out['total']:,} demands, "
+                     f"{len(out['cells'])} cells", f"HTTP p50 {p50:.0f} / p95 {p95:.0f} ms; "
+                     f"{len(body) / 1000:.0f} KB", f"GROUP BY grid_id {raw:.0f} ms",
+                     f"p95 ≤ {HEAT_TARGET_MS} ms", p95 <= HEAT_TARGET_MS))
+    since, until = spans(now)["12 weeks"]
+    query = urlencode({"from": since.isoformat(), "to": until.isoformat(), "weekly": "true"})
+    p50, p95, body = percentiles(base, f"/api/v1/heat?{query}", logins[None][1])
+    raw = raw_ms(dsn, RAW["week"], {"since": since, "until": until})
+    rows.append((f"heat, city, weekly, 12 weeks: {json.loads(body)['total']:,} demands",
+                 f"HTTP p50 {p50:.0f} / p95 {p95:.0f} ms; {len(body) / 1000:.0f} KB",
+                 f"GROUP BY week, grid_id {raw:.0f} ms", "—", "—"))
+    return rows
+
+
+def choropleth_rows(dsn: str, base: str, logins: dict, now: datetime) -> list:
+    """Return the table rows of the choropleth (city, 90 days) per level and measure."""
+    rows = []
+    since, until = spans(now)["90 days"]
+    for level, measure, scheme in CHOROPLETH:
+        query = urlencode({"from": since.isoformat(), "to": until.isoformat(), "level": level,
+                           "measure": measure, "scheme": scheme})
+        p50, p95, body = percentiles(base, f"/api/v1/choropleth?{query}", logins[None][1])
+        unit = "grid" if level == "grid" else "community"
+        raw = raw_ms(dsn, RAW[unit], {"since": since, "until": until})
+        out = json.loads(body)
+        rows.append((f"choropleth, {level}, {measure}, {scheme}: {len(out['features'])} "
+                     f"units, {out['title']}", f"HTTP p50 {p50:.0f} / p95 {p95:.0f} ms; "
+                     f"{len(body) / 1000:.0f} KB", f"GROUP BY {unit} {raw:.0f} ms",
+                     f"≤ {TARGET_MS} ms", p95 <= TARGET_MS))
+    return rows
+
+
 def cold_start(session: Session, logins: dict, now: datetime) -> float:
     """Return the ms of the first hot spot call in this process (imports of esda/libpysal,
     the coverage and its contiguity: once per worker)."""
@@ -206,8 +284,11 @@ def main() -> None:
             with served_app(2, 1) as base:
                 for _ in range(4):  # both workers pay their imports before the timing
                     fetch(base, "/api/v1/hotspots", logins[None][1])
+                    fetch(base, "/api/v1/choropleth?level=community", logins[None][1])
                 rows = (hotspot_rows(session, dsn, base, logins, now)
                         + emerging_rows(session, dsn, base, logins, now)
+                        + heat_rows(dsn, base, logins, now)
+                        + choropleth_rows(dsn, base, logins, now)
                         + rate_rows(session, dsn, logins, now))
             print_table(f"leaders' analyses at {datetime.now(UTC):%H:%M} UTC", rows)
             print(f"\nload average after the run {os.getloadavg()[0]:.1f}")

@@ -7,6 +7,8 @@ set -euo pipefail
 
 LEAFLET=1.9.4
 BOOTSTRAP=5.3.9
+ECHARTS=6.1.0
+LEAFLET_HEAT=0.2.0
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$root/web/static/vendor"
@@ -23,7 +25,7 @@ unpack() {
     echo "$dir/package"
 }
 
-rm -rf "$dest/leaflet" "$dest/bootstrap"
+rm -rf "$dest/leaflet" "$dest/bootstrap" "$dest/echarts" "$dest/leaflet-heat"
 
 pkg="$(unpack "leaflet@$LEAFLET")"
 mkdir -p "$dest/leaflet/images"
@@ -36,4 +38,13 @@ cp "$pkg/dist/css/bootstrap.min.css" "$dest/bootstrap/css/"
 cp "$pkg/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/js/"
 cp "$pkg/LICENSE" "$dest/bootstrap/"
 
-echo "vendored leaflet@$LEAFLET bootstrap@$BOOTSTRAP into $dest"
+pkg="$(unpack "echarts@$ECHARTS")"
+mkdir -p "$dest/echarts/licenses"
+cp "$pkg/dist/echarts.min.js" "$pkg/LICENSE" "$pkg/NOTICE" "$dest/echarts/"
+cp "$pkg/licenses/LICENSE-d3" "$dest/echarts/licenses/"
+
+pkg="$(unpack "leaflet.heat@$LEAFLET_HEAT")"
+mkdir -p "$dest/leaflet-heat"
+cp "$pkg/dist/leaflet-heat.js" "$pkg/LICENSE" "$dest/leaflet-heat/"
+
+echo "vendored leaflet@$LEAFLET bootstrap@$BOOTSTRAP echarts@$ECHARTS leaflet.heat@$LEAFLET_HEAT into $dest"

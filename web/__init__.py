@@ -64,7 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 API_BLUEPRINTS = (
     "web.grids.api", "web.demands.api", "web.demands.map_api", "web.dispatch.api",
     "web.members.api", "web.riders.api", "web.stations.api", "web.reporting.rates",
-    "web.reporting.spatial_api", "web.evaluations.api",
+    "web.reporting.spatial_api", "web.evaluations.api", "web.reporting.charts_api",
+    "web.reporting.boards_api",
+    "web.reporting.leader_api",
 )
 """The modules whose `bp` is nested under the one `api` parent at /api/v1."""
 BLUEPRINTS = (
@@ -73,6 +75,8 @@ BLUEPRINTS = (
     "web.demands.work", "web.members.pages", "web.dispatch.pages", "web.report.pages",
     "web.riders.pages", "web.stations.pages", "web.openapi.document", "web.reporting.leaders",
     "web.evaluations.pages", "web.evaluations.records", "web.evaluations.public",
+    "web.reporting.boards",
+    "web.reporting.charts_pages",
 )
 """The modules whose `bp` is registered on the app itself (pages, Open311, the document)."""
 

@@ -72,6 +72,8 @@ PERMISSIONS: dict[str, Permission] = {p.name: p for p in (
     _p("ledgers.download", STAFF, HIERARCHY, "下载民意问题反馈台账"),
     _p("reporting.rates", frozenset({roles.LEADER, roles.SUPERVISOR, roles.ADMIN}), HIERARCHY,
        "查看三率与按期结案率（管辖范围内）"),
+    _p("reporting.publish", frozenset({roles.LEADER, roles.ADMIN}), NONE,
+       "发布红黑榜（仅全市范围账号；发布后不再改变）"),
     _p("evaluations.manage", LOCAL_UPKEEP, HIERARCHY,
        "组织群众评议（建轮次、发评议码、录入评议大会结果）、录入述职评议与约谈"),
     _p("evaluations.view", LOCAL_UPKEEP | {roles.LEADER}, HIERARCHY,

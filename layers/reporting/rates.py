@@ -101,21 +101,35 @@ def _unit_key(level: str):
     return func.left(DEMANDS.c.grid_code, LEVEL_DIGITS[level])
 
 
+def in_cohort(query, actor: Actor, period: ReportPeriod):
+    """Return `query` limited to the period's cohort in the actor's scope: demands filed in
+    the period, merged duplicates left out."""
+    d = DEMANDS.c
+    query = query.where(d.created_at >= period.start, d.created_at < period.end,
+                        d.state != "merged", d.duplicate_of.is_(None))
+    if actor.scope:
+        query = query.where(d.grid_code.startswith(actor.scope, autoescape=True))
+    return query
+
+
+def count_by(session: Session, actor: Actor, key, period: ReportPeriod, rules: RateRules,
+             now: datetime) -> dict:
+    """Return COUNTS per value of the SQL expression `key` (e.g. a unit code or a month)
+    over the actor's scope and the period's cohort."""
+    ev = _event_counts(period)
+    key = key.label("code")
+    query = (select(key, *_figures(ev, rules, now))
+             .select_from(DEMANDS.outerjoin(ev, ev.c.demand_id == DEMANDS.c.id))
+             .group_by(key))
+    return {r["code"]: {k: int(r[k]) for k in COUNTS}
+            for r in session.execute(in_cohort(query, actor, period)).mappings()}
+
+
 def count_units(session: Session, actor: Actor, level: str, period: ReportPeriod,
                 rules: RateRules, now: datetime) -> dict[str | None, dict]:
     """Return COUNTS per unit code of `level` (None: demands with no department) over the
     actor's scope and the period."""
-    d, ev = DEMANDS.c, _event_counts(period)
-    key = _unit_key(level).label("code")
-    query = (select(key, *_figures(ev, rules, now))
-             .select_from(DEMANDS.outerjoin(ev, ev.c.demand_id == d.id))
-             .where(d.created_at >= period.start, d.created_at < period.end,
-                    d.state != "merged", d.duplicate_of.is_(None))
-             .group_by(key))
-    if actor.scope:
-        query = query.where(d.grid_code.startswith(actor.scope, autoescape=True))
-    return {r["code"]: {k: int(r[k]) for k in COUNTS}
-            for r in session.execute(query).mappings()}
+    return count_by(session, actor, _unit_key(level), period, rules, now)
 
 
 def with_rates(counts: dict, rules: RateRules) -> dict:

@@ -136,6 +136,8 @@ SPECS: dict[str, Spec] = {
             "zoom": "12", "bbox": "130.5,45.5,131.5,46", "within": w.community[where]}),
     "api.spatial.hotspot_grids": Spec(**WITHIN),
     "api.spatial.emerging_hotspots": Spec(**WITHIN),
+    **{f"api.leader_map.{name}": Spec(**WITHIN) for name in (
+        "heat_cells", "choropleth_units", "leaders_sidebar")},
     "api.grids.grid": Spec(values=lambda w, where: {"code": w.grid[where]}),
     "api.grids.map_grid_neighbourhood": Spec(values=lambda w, where: {"code": w.grid[where]}),
     "api.grids.locate": Spec(query=lambda w, _: {"lon": "131.0031", "lat": "45.7711"}),
@@ -156,6 +158,7 @@ SPECS: dict[str, Spec] = {
         "order_ref": "X1", "reason": "超时差评"}),
     "api.riders.review_decision": Spec(values=_id("review", "request_id"), code=_grid_of,
                                        body=lambda w, _: {"approve": True}),
+    "boards.publish": Spec(deny=(roles.LEADER, roles.ADMIN)),  # city-wide logins only
     "board.community": Spec(values=lambda w, where: {"code": w.community[where]}),
     "board.claim": Spec(values=_demand()),
     "pages.grid_page": Spec(values=lambda w, where: {"code": w.grid[where]}),

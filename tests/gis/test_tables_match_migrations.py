@@ -14,7 +14,7 @@ from gis.models import METADATA
 TABLE_MODULES = ("grids.tables", "layers.access.tables", "layers.access.users",
                  "layers.access.tokens", "layers.demands.tables", "layers.members.tables",
                  "layers.riders.tables", "layers.stations.tables", "layers.open311.tables",
-                 "layers.evaluations.tables")
+                 "layers.evaluations.tables", "layers.reporting.tables")
 POSTGIS_OWN = {"spatial_ref_sys", "geometry_columns", "geography_columns", "alembic_version"}
 COMPARED = {"add_table", "remove_table", "add_column", "remove_column", "modify_type",
             "modify_nullable"}

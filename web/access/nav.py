@@ -15,6 +15,8 @@ MENUS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
                   ("riders.view", "riders.ledger", "骑手贡献"))),
     ("分析评议", (("reporting.rates", "leaders.rates_page", "三率"),
                 ("reporting.rates", "leaders.hotspots_page", "热点分析"),
+                ("reporting.rates", "boards.board_page", "红黑榜"),
+                ("reporting.rates", "charts.charts_page", "统计图表"),
                 ("evaluations.view", "evaluations.index", "两评"))),
 )
 """(menu title, entries (permission, endpoint, label)); a menu of one shown entry is a link."""

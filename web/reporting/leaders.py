@@ -10,8 +10,11 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from gis.contracts import check_query
 from gis.errors import BadParameter
+from layers.demands.fields import SOURCES
+from layers.demands.map_layer import GROUP_LABELS
+from layers.reporting import choropleth
 from layers.reporting import rates as rating
-from layers.reporting.units import LEVEL_LABELS, LEVELS
+from layers.reporting.units import LEVEL_LABELS, LEVELS, units
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core import maps as core_maps
@@ -26,12 +29,20 @@ bp = Blueprint("leaders", __name__, url_prefix="/leaders")
 @requires("reporting.rates")
 def hotspots_page() -> Any:
     """热点分析: where demands cluster more (or less) than around them — Gi* hot and cold
-    spots per grid, and their weekly trend (emerging hot spots) — with filters and legends."""
+    spots per grid, and their weekly trend (emerging hot spots) — the heatmap (per week), a
+    choropleth per unit and the sidebar (newest, oldest open, most joined), with filters."""
     urls = {"hotspots": url_for("api.spatial.hotspot_grids"),
             "emerging": url_for("api.spatial.emerging_hotspots"),
-            "categories": url_for("api.demands.categories")}
+            "heat": url_for("api.leader_map.heat_cells"),
+            "choropleth": url_for("api.leader_map.choropleth_units"),
+            "sidebar": url_for("api.leader_map.leaders_sidebar"),
+            "categories": url_for("api.demands.categories"),
+            "demand": url_for("staff.demand_page", code="__code__")}
     m = maps.hotspot_map(urls, map_links(), basemap())
-    return render_template("leaders/hotspots.html", map=core_maps.render_parts(m))
+    streets = units(get_session(), "street", acting.current().scope)
+    return render_template("leaders/hotspots.html", map=core_maps.render_parts(m),
+                           streets=streets, sources=SOURCES, groups=GROUP_LABELS,
+                           measures=choropleth.MEASURES, schemes=choropleth.SCHEMES)
 
 
 @bp.get("/rates")
