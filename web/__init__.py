@@ -13,7 +13,7 @@ from gis import settings
 from gis.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from layers.demands.rules import Rules
 from layers.reporting.rates import RateRules
-from web.core.jsonout import JSONProvider
+from web.core.jsonout import GEOJSON, JSONProvider
 
 
 class GridgovFlask(Flask):
@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.core import db, errors
 
     db.init_app(app)
-    Compress(app).compress_mimetypes_set.add("application/geo+json")  # map layers
+    Compress(app).compress_mimetypes_set.add(GEOJSON)  # map layers
     errors.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from gis import paging
@@ -77,7 +77,7 @@ def _cards(session: Session, rows: list[dict], actor: Actor, reopen_days: float,
     out = []
     for r in rows:
         card = queries.present(r, actor)
-        card["overdue"] = bool(r["overdue"] or (r["deadline"] and r["deadline"] < now))
+        card["overdue"] = card.pop("late")
         card["sign_late"] = bool(r["state"] == "dispatched" and r["sign_deadline"]
                                  and r["sign_deadline"] < now)
         card["photos"] = by_kind(photos[r["id"]])
@@ -86,13 +86,19 @@ def _cards(session: Session, rows: list[dict], actor: Actor, reopen_days: float,
     return out
 
 
+def _listed(now: datetime) -> Select:
+    """Return the summary select of a work list, with `late`: overdue at `now`
+    (figures.is_overdue, the one meaning of overdue)."""
+    return SUMMARY.add_columns(figures.is_overdue(SUMMARY_TABLE.c, now).label("late"))
+
+
 def assigned_to(session: Session, actor: Actor, reopen_days: float = 7.0,
                 now: datetime | None = None) -> dict:
     """Return the actor's orders (我的工单): dispatched and signed demands assigned to them,
     their department or their community, oldest deadline first, then those resolved and
     waiting for verification; {"items", "total"} (at most LIST_LIMIT items)."""
     now, d = now or datetime.now(UTC), SUMMARY_TABLE.c
-    stmt = (SUMMARY.where(d.state.in_(HANDLING + ("resolved",)), assigned_condition(actor))
+    stmt = (_listed(now).where(d.state.in_(HANDLING + ("resolved",)), assigned_condition(actor))
             .order_by(d.state == "resolved", d.deadline.asc().nulls_last(), d.id))
     rows, total = paging.page(session, stmt, 1, LIST_LIMIT)
     return {"items": _cards(session, rows, actor, reopen_days, now), "total": total}
@@ -103,7 +109,7 @@ def waiting_verification(session: Session, actor: Actor, reopen_days: float = 7.
     """Return the resolved demands of the coordinator's scope waiting for verification
     (待核查), longest waiting first; {"items", "total"} (at most LIST_LIMIT items)."""
     now, d = now or datetime.now(UTC), SUMMARY_TABLE.c
-    stmt = (SUMMARY.where(d.state == "resolved", _within(actor))
+    stmt = (_listed(now).where(d.state == "resolved", _within(actor))
             .order_by(d.resolved_at.asc().nulls_first(), d.id))
     rows, total = paging.page(session, stmt, 1, LIST_LIMIT)
     return {"items": _cards(session, rows, actor, reopen_days, now), "total": total}

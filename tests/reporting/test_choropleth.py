@@ -10,13 +10,11 @@ import mapclassify
 import numpy as np
 import pytest
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from grids.tables import GRIDS
-from layers.access import roles, users
+from layers.access import roles
 from layers.access.actors import Actor
 from layers.reporting import choropleth
-from tests import committed as committed_rows
 from tests.browser import log_in, needs_browser
 from tests.reporting.test_hotspots import (
     CENTRE_STREET,
@@ -29,7 +27,6 @@ from tests.reporting.test_hotspots import (
 )
 
 URL = "/api/v1/choropleth"
-USER, PASSWORD = "t_browser_choropleth", "browser-pass-123"
 Y = [1, 2, 2, 3, 10, 11, 12, 30, 31, 33, 34, 50]
 
 
@@ -145,25 +142,13 @@ def test_bad_parameters_are_refused_naming_them(client, staff, query, field):
     assert field in resp.get_json()["error"]["fields"]
 
 
-@pytest.fixture
-def leader(engine):
-    """A leader login committed to the test database (the browser reads through another
-    connection)."""
-    with Session(engine) as s:
-        users.create_user(s, USER, roles.LEADER, PASSWORD)
-        s.commit()
-    try:
-        yield USER
-    finally:
-        committed_rows.remove(engine, user_names=[USER])
-
-
 @needs_browser
-def test_the_page_draws_the_heat_layer_and_the_choropleth_legend(live_url, browser, leader):
+def test_the_page_draws_the_heat_layer_and_the_choropleth_legend(live_url, browser,
+                                                                  browser_leader):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    log_in(browser, live_url, USER, PASSWORD, "/leaders/")
+    log_in(browser, live_url, *browser_leader, "/leaders/")
     wait = WebDriverWait(browser, 40)
     wait.until(lambda d: "全部时段" in d.find_element(By.ID, "heat-status").text)
     assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane canvas."

@@ -3,16 +3,11 @@ their URLs, filled in the browser from the hotspot APIs; leaders only."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from layers.access import roles, users
-from tests import committed as committed_rows
+from layers.access import roles
 from tests.browser import log_in, needs_browser
 from tests.pages import log_in as page_log_in
-
-USER, PASSWORD = "t_browser_hotspots", "browser-pass-123"
 
 
 def test_the_page_sets_up_both_layers_with_their_urls(client, session):
@@ -28,25 +23,13 @@ def test_grid_workers_are_refused(client, session):
     assert client.get("/leaders/").status_code == 403
 
 
-@pytest.fixture
-def leader(engine):
-    """A leader login committed to the test database (the browser reads through another
-    connection)."""
-    with Session(engine) as s:
-        users.create_user(s, USER, roles.LEADER, PASSWORD)
-        s.commit()
-    try:
-        yield USER
-    finally:
-        committed_rows.remove(engine, user_names=[USER])
-
-
 @needs_browser
-def test_the_browser_draws_every_grid_and_the_legend(live_url, browser, leader, engine):
+def test_the_browser_draws_every_grid_and_the_legend(live_url, browser, browser_leader,
+                                                     engine):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    log_in(browser, live_url, USER, PASSWORD, "/leaders/")
+    log_in(browser, live_url, *browser_leader, "/leaders/")
     count = "var n = 0; document.querySelector('.folium-map').gridgov.groups.hotspots" \
             ".eachLayer(function (g) { g.eachLayer(function () { n++; }); }); return n;"
     wait = WebDriverWait(browser, 40)

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from web.core.jsonout import GEOJSON
+
 PUBLIC_MAX_AGE = 300  # seconds a shared cache may serve a public layer without asking
 
 
@@ -44,4 +46,4 @@ def cached_json(data: Any, *, public: bool, max_age: int = PUBLIC_MAX_AGE,
 
 def public_geojson(data: Any) -> Response:
     """Return a public map layer (a GeoJSON object) as cacheable application/geo+json."""
-    return cached_json(data, public=True, mimetype="application/geo+json")
+    return cached_json(data, public=True, mimetype=GEOJSON)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import Response, jsonify
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -22,3 +23,13 @@ class JSONProvider(DefaultJSONProvider):
         if isinstance(o, Decimal):
             return float(o)
         return DefaultJSONProvider.default(o)
+
+
+GEOJSON = "application/geo+json"
+
+
+def geojson(data: Any) -> Response:
+    """Return a GeoJSON object (WGS84) as an application/geo+json response."""
+    resp = jsonify(data)
+    resp.mimetype = GEOJSON
+    return resp

@@ -15,6 +15,7 @@ from web.access import actor as acting
 from web.access.guard import requires
 from web.core import uploads
 from web.core.db import get_session
+from web.core.jsonout import geojson
 from web.core.media import media_dir
 from web.openapi.spec import contract
 
@@ -56,9 +57,7 @@ def list_demands() -> Response:
     wanted = check_query(demand_queries.DemandQuery, request.args).filter()
     page = demand_queries.list_demands(session, wanted, actor)
     session.commit()
-    resp = jsonify(page)
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(page)
 
 
 @bp.get("/demands/<code>")

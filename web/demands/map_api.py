@@ -10,6 +10,7 @@ from layers.demands import map_layer, map_scope
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core.db import get_session
+from web.core.jsonout import geojson
 from web.openapi.spec import contract
 
 bp = Blueprint("demand_map", __name__)  # under /api/v1 (web.create_app)
@@ -31,9 +32,7 @@ def demand_map() -> Response:
     403)."""
     q = check_query(map_layer.DemandMapQuery, request.args)
     out = map_layer.demand_map(get_session(), acting.current(), q.filter(), q.zoom)
-    resp = jsonify(out)
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(out)
 
 
 @bp.get("/demands/map/scope")

@@ -13,6 +13,7 @@ from web.access.guard import requires
 from web.core import maps
 from web.core.cached import public_geojson
 from web.core.db import get_session
+from web.core.jsonout import geojson
 from web.openapi.spec import contract
 
 bp = Blueprint("grids", __name__)  # under /api/v1 (web.create_app)
@@ -35,9 +36,7 @@ def grids() -> Response:
     """Current grids as a GeoJSON FeatureCollection, filtered and optionally simplified."""
     q = check_query(queries.GridQuery, request.args)
     rows = queries.grid_rows(get_session(), q.filter())
-    resp = jsonify(queries.feature_collection(rows, q.simplify))
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(queries.feature_collection(rows, q.simplify))
 
 
 @bp.get("/grids/<code>")
@@ -48,9 +47,7 @@ def grid(code: str) -> Response:
     detail = queries.grid_detail(get_session(), code)
     feature = queries.feature_collection([detail])["features"][0]
     feature["properties"]["neighbours"] = detail["neighbours"]
-    resp = jsonify(feature)
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(feature)
 
 
 @bp.get("/districts/outlines")
@@ -58,9 +55,7 @@ def grid(code: str) -> Response:
 @contract(TAG)
 def district_outlines() -> Response:
     """Each district's outline derived from its current grids, as GeoJSON."""
-    resp = jsonify(queries.district_outlines_from_grids(get_session()))
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(queries.district_outlines_from_grids(get_session()))
 
 
 @bp.get("/grids/export")

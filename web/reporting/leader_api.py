@@ -13,6 +13,7 @@ from layers.reporting import choropleth, heat, hotspots, sidebar
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core.db import get_session
+from web.core.jsonout import geojson
 from web.openapi.spec import contract
 
 bp = Blueprint("leader_map", __name__)  # under /api/v1 (web.create_app)
@@ -58,9 +59,7 @@ def choropleth_units() -> Response:
                                  q.measure or "demands", q.scheme or "fisher_jenks",
                                  q.k or 5, now,
                                  current_app.config["RATE_RULES"])
-    resp = jsonify(data)
-    resp.mimetype = "application/geo+json"
-    return resp
+    return geojson(data)
 
 
 @bp.get("/leaders/sidebar")

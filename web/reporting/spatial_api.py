@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from gis.contracts import check_query
 from layers.reporting import emerging, hotspots
 from web.access import actor as acting
 from web.access.guard import requires
 from web.core.db import get_session
+from web.core.jsonout import geojson
 from web.openapi.spec import contract
 
 bp = Blueprint("spatial", __name__)  # under /api/v1 (web.create_app)
 TAG = "hotspots 热点分析"
-
-
-def _geojson(data: dict) -> Response:
-    resp = jsonify(data)
-    resp.mimetype = "application/geo+json"
-    return resp
 
 
 @bp.get("/hotspots")
@@ -39,7 +34,7 @@ def hotspot_grids() -> Response:
     Gi* is computed over the study area's grids only."""
     q = check_query(hotspots.HotspotQuery, request.args)
     now = datetime.now(UTC)
-    return _geojson(hotspots.hotspots(get_session(), acting.current(), q.chosen(now), now))
+    return geojson(hotspots.hotspots(get_session(), acting.current(), q.chosen(now), now))
 
 
 @bp.get("/hotspots/emerging")
@@ -57,4 +52,4 @@ def emerging_hotspots() -> Response:
     last week's confidence), `tau`, `trend_z`, `trend_p`; with `weeks`, `period`, `legend`
     (each pattern's rule in Chinese), `method` and `warning`."""
     q = check_query(hotspots.HotspotQuery, request.args)
-    return _geojson(emerging.emerging(get_session(), acting.current(), q.demand_filter()))
+    return geojson(emerging.emerging(get_session(), acting.current(), q.demand_filter()))
